@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The words written to /sys/kernel/debug/kleaktrack: kmemleak's (scan,
+ * scan=on|off|<secs>, clear, dump=<addr>, stack=on|off) plus track=on|off.
+ * Parsing is separate from doing so that it can be tested on its own.
+ */
+#include <linux/ctype.h>
+#include <linux/kernel.h>
+#include <linux/string.h>
+#include <linux/sched.h>
+#include "kleaktrack.h"
+
+static int klt_parse_onoff(const char *s, unsigned long *arg)
+{
+	if (!strcmp(s, "on"))
+		*arg = 1;
+	else if (!strcmp(s, "off"))
+		*arg = 0;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Parse one command. @buf need not be NUL-terminated; one trailing newline
+ * (what echo adds) is allowed. Anything else unexpected is -EINVAL.
+ */
+int klt_parse_cmd(const char *buf, size_t len, struct klt_cmd *cmd)
+{
+	char word[KLT_CMD_MAX_LEN];
+	const char *val;
+	size_t i;
+
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (!len || len >= sizeof(word))
+		return -EINVAL;
+	for (i = 0; i < len; i++)
+		if (!isgraph(buf[i]))
+			return -EINVAL;
+	memcpy(word, buf, len);
+	word[len] = 0;
+
+	cmd->arg = 0;
+	if (!strcmp(word, "scan")) {
+		cmd->op = KLT_CMD_SCAN;
+		return 0;
+	}
+	if (!strcmp(word, "clear")) {
+		cmd->op = KLT_CMD_CLEAR;
+		return 0;
+	}
+	val = strchr(word, '=');
+	if (!val)
+		return -EINVAL;
+	val++;
+	if (!strncmp(word, "scan=", 5)) {
+		if (!strcmp(val, "on")) {
+			cmd->op = KLT_CMD_SCAN_ON;
+		} else if (!strcmp(val, "off")) {
+			cmd->op = KLT_CMD_SCAN_OFF;
+		} else {
+			cmd->op = KLT_CMD_SCAN_SECS;
+			if (kstrtoul(val, 10, &cmd->arg) || cmd->arg > UINT_MAX)
+				return -EINVAL;
+		}
+		return 0;
+	}
+	if (!strncmp(word, "dump=", 5)) {
+		cmd->op = KLT_CMD_DUMP;
+		return kstrtoul(val, 16, &cmd->arg) ? -EINVAL : 0;
+	}
+	if (!strncmp(word, "stack=", 6)) {
+		cmd->op = KLT_CMD_STACK;
+		return klt_parse_onoff(val, &cmd->arg);
+	}
+	if (!strncmp(word, "track=", 6)) {
+		cmd->op = KLT_CMD_TRACK;
+		return klt_parse_onoff(val, &cmd->arg);
+	}
+	return -EINVAL;
+}
+
+/* kmemleak's "clear": the current suspects are never reported again. */
+void klt_clear_leaks(struct klt_store *st)
+{
+	unsigned long cursor = 0, flags;
+
+	for (;;) {
+		struct klt_object *obj;
+		int batch = 0;
+
+		raw_spin_lock_irqsave(&st->lock, flags);
+		obj = klt_store_from(st, cursor);
+		for (; obj && batch < 256; obj = klt_store_next(obj), batch++) {
+			cursor = klt_obj_addr(obj) + 1;
+			if (obj->flags & KLT_F_LEAK)
+				obj->flags |= KLT_F_CLEARED;
+		}
+		raw_spin_unlock_irqrestore(&st->lock, flags);
+		if (!obj)
+			return;
+		cond_resched();
+	}
+}

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Allocation hooks: the kmem tracepoints for kmalloc, kmem_cache_alloc,
+ * kfree and kmem_cache_free, and a kprobe on kmem_cache_free_bulk (the
+ * kfree_rcu batch path and the skb caches free there without a
+ * tracepoint). The probes run in any context with preemption off: they
+ * only unwind the stack, save it in the stack depot without reclaim, and
+ * touch the store under its raw spinlock. They never call the slab
+ * allocator, so they cannot recurse into themselves.
+ */
+#include <linux/kprobes.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/stackdepot.h>
+#include <linux/stacktrace.h>
+#include <linux/tracepoint.h>
+#include <linux/irq_work.h>
+#include <linux/workqueue.h>
+#include <linux/percpu.h>
+#include <trace/events/kmem.h>
+#include "kleaktrack.h"
+
+#define KLT_MAX_DEPTH		64
+#define KLT_GROW_PAGES		256	/* ~10k records per refill */
+#define KLT_BULK_BATCH		32
+
+static DEFINE_PER_CPU(unsigned int, klt_sample_ctr);
+/* Serial of the last record made on this CPU: 6.12 traces a large kmalloc twice. */
+static DEFINE_PER_CPU(u32, klt_last_serial);
+static unsigned long klt_iter_kmalloc, klt_iter_cache_alloc;
+
+static void klt_grow_workfn(struct work_struct *work)
+{
+	klt_store_grow(&klt_store, KLT_GROW_PAGES, GFP_KERNEL);
+}
+
+static DECLARE_WORK(klt_grow_work, klt_grow_workfn);
+
+/* Workqueue locks may be held around a kmalloc: defer through irq_work. */
+static void klt_grow_irq_workfn(struct irq_work *work)
+{
+	schedule_work(&klt_grow_work);
+}
+
+static struct irq_work klt_grow_irq_work;
+
+static bool klt_own_frame(unsigned long ip, unsigned long iter)
+{
+	/* The tracepoint iterator is a few dozen bytes of glue. */
+	if (iter && ip >= iter && ip < iter + 256)
+		return true;
+	return within_module(ip, THIS_MODULE);
+}
+
+static u32 klt_save_stack(unsigned long iter)
+{
+	unsigned long entries[KLT_MAX_DEPTH];
+	unsigned int depth = clamp_t(unsigned int, READ_ONCE(klt_stack_depth),
+				     1, KLT_MAX_DEPTH - 4);
+	unsigned int nr, skip = 0;
+
+	/* Unwind a few extra frames: our own are dropped below. */
+	nr = stack_trace_save(entries, depth + 4, 0);
+	while (skip < nr && klt_own_frame(entries[skip], iter))
+		skip++;
+	nr = min(nr - skip, depth);
+	if (!nr)
+		return 0;
+	return stack_depot_save(entries + skip, nr, GFP_NOWAIT | __GFP_NOWARN);
+}
+
+static void klt_record(unsigned long call_site, const void *ptr, size_t size,
+		       struct kmem_cache *cache, unsigned long iter)
+{
+	struct klt_store *st = &klt_store;
+	unsigned int sample = READ_ONCE(klt_sample);
+	struct klt_object *obj;
+	unsigned long flags;
+	bool replaced;
+	u32 stack;
+
+	if (unlikely(ZERO_OR_NULL_PTR(ptr)) || !READ_ONCE(klt_tracking))
+		return;
+	/* Our own allocations are part of the tracker, not of its subject. */
+	if (within_module(call_site, THIS_MODULE))
+		return;
+	if (sample > 1 && this_cpu_inc_return(klt_sample_ctr) % sample) {
+		atomic_long_inc(&st->stats.sampled_out);
+		return;
+	}
+
+	stack = klt_save_stack(iter);
+
+	raw_spin_lock_irqsave(&st->lock, flags);
+	obj = klt_store_insert(st, (unsigned long)ptr, size, &replaced);
+	if (obj && replaced && obj->serial == this_cpu_read(klt_last_serial) &&
+	    obj->enc_addr == klt_enc((unsigned long)ptr)) {
+		/* The second event of one allocation: keep the first. */
+		replaced = false;
+	} else if (obj) {
+		obj->enc_cache = cache ? klt_enc((unsigned long)cache) : 0;
+		obj->enc_parent = 0;
+		obj->jiffies = (u32)jiffies;
+		obj->stack = stack;
+		obj->pid = in_task() ? task_pid_nr(current) : 0;
+		obj->checksum = 0;
+		obj->serial = ++st->serial;
+		this_cpu_write(klt_last_serial, obj->serial);
+		obj->flags &= KLT_F_LIVE | KLT_F_HELD;
+		if (in_task())
+			memcpy(obj->comm, current->comm, TASK_COMM_LEN);
+		else
+			strscpy(obj->comm, in_serving_softirq() ? "softirq" :
+				"hardirq", TASK_COMM_LEN);
+	}
+	raw_spin_unlock_irqrestore(&st->lock, flags);
+
+	if (!obj)
+		atomic_long_inc(&st->stats.untracked);
+	else if (replaced)
+		atomic_long_inc(&st->stats.replaced);
+	/* Refill early so that bursts find free records. */
+	if (READ_ONCE(st->nr_free) < KLT_GROW_PAGES * KLT_OBJS_PER_PAGE / 4 &&
+	    READ_ONCE(st->nr_pages) < st->max_pages)
+		irq_work_queue(&klt_grow_irq_work);
+}
+
+static void klt_forget(const void *ptr)
+{
+	struct klt_store *st = &klt_store;
+	unsigned long addr = (unsigned long)ptr;
+	unsigned long flags;
+	bool found;
+
+	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
+		return;
+	/* Bounds only widen, and the object was inserted before its free. */
+	if (klt_enc(addr) < READ_ONCE(st->enc_min) ||
+	    klt_enc(addr) >= READ_ONCE(st->enc_max)) {
+		atomic_long_inc(&st->stats.unknown_frees);
+		return;
+	}
+	raw_spin_lock_irqsave(&st->lock, flags);
+	found = klt_store_erase(st, addr);
+	raw_spin_unlock_irqrestore(&st->lock, flags);
+	if (!found)
+		atomic_long_inc(&st->stats.unknown_frees);
+}
+
+static void klt_probe_kmalloc(void *data, unsigned long call_site,
+			      const void *ptr, size_t bytes_req,
+			      size_t bytes_alloc, gfp_t gfp, int node)
+{
+	klt_record(call_site, ptr, bytes_req, NULL, klt_iter_kmalloc);
+}
+
+static void klt_probe_cache_alloc(void *data, unsigned long call_site,
+				  const void *ptr, struct kmem_cache *s,
+				  gfp_t gfp, int node)
+{
+	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
+		return;
+	klt_record(call_site, ptr, kmem_cache_size(s), s,
+		   klt_iter_cache_alloc);
+}
+
+static void klt_probe_kfree(void *data, unsigned long call_site,
+			    const void *ptr)
+{
+	klt_forget(ptr);
+}
+
+static void klt_probe_cache_free(void *data, unsigned long call_site,
+				 const void *ptr, const struct kmem_cache *s)
+{
+	klt_forget(ptr);
+}
+
+/*
+ * kmem_cache_free_bulk(s, size, p): x86-64 passes size in %rsi and the
+ * array in %rdx. The array is the caller's and valid at entry.
+ */
+static int klt_free_bulk_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	size_t size = regs->si, i;
+	void **p = (void **)regs->dx;
+
+	if (!p || !READ_ONCE(klt_store.nr_live))
+		return 0;
+	for (i = 0; i < size; i++)
+		klt_forget(READ_ONCE(p[i]));
+	return 0;
+}
+
+static struct kprobe klt_free_bulk_kp = {
+	.symbol_name = "kmem_cache_free_bulk",
+	.pre_handler = klt_free_bulk_pre,
+};
+
+int klt_hooks_register(void)
+{
+	int ret;
+
+	init_irq_work(&klt_grow_irq_work, klt_grow_irq_workfn);
+	klt_iter_kmalloc = (unsigned long)__tracepoint_kmalloc.iterator;
+	klt_iter_cache_alloc = (unsigned long)__tracepoint_kmem_cache_alloc.iterator;
+
+	/* Frees first: a record must never outlive its object. */
+	ret = register_kprobe(&klt_free_bulk_kp);
+	if (ret) {
+		pr_err("kleaktrack: cannot probe kmem_cache_free_bulk: %d\n", ret);
+		return ret;
+	}
+	ret = register_trace_kfree(klt_probe_kfree, NULL);
+	if (ret)
+		goto err_kfree;
+	ret = register_trace_kmem_cache_free(klt_probe_cache_free, NULL);
+	if (ret)
+		goto err_cache_free;
+	ret = register_trace_kmalloc(klt_probe_kmalloc, NULL);
+	if (ret)
+		goto err_kmalloc;
+	ret = register_trace_kmem_cache_alloc(klt_probe_cache_alloc, NULL);
+	if (ret)
+		goto err_cache_alloc;
+	return 0;
+
+err_cache_alloc:
+	unregister_trace_kmalloc(klt_probe_kmalloc, NULL);
+err_kmalloc:
+	unregister_trace_kmem_cache_free(klt_probe_cache_free, NULL);
+err_cache_free:
+	unregister_trace_kfree(klt_probe_kfree, NULL);
+err_kfree:
+	unregister_kprobe(&klt_free_bulk_kp);
+	tracepoint_synchronize_unregister();
+	pr_err("kleaktrack: cannot register kmem tracepoints: %d\n", ret);
+	return ret;
+}
+
+void klt_hooks_unregister(void)
+{
+	unregister_trace_kmem_cache_alloc(klt_probe_cache_alloc, NULL);
+	unregister_trace_kmalloc(klt_probe_kmalloc, NULL);
+	unregister_trace_kmem_cache_free(klt_probe_cache_free, NULL);
+	unregister_trace_kfree(klt_probe_kfree, NULL);
+	/* Waits for kprobe handlers in flight. */
+	unregister_kprobe(&klt_free_bulk_kp);
+	/* Waits for tracepoint probes in flight. */
+	tracepoint_synchronize_unregister();
+	irq_work_sync(&klt_grow_irq_work);
+	cancel_work_sync(&klt_grow_work);
+}

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kleaktrack: kmemleak-style leak detection for a running, stock kernel.
+ *
+ * Load, unload, module parameters, the debugfs file and the scanning
+ * thread. See Documentation/kleaktrack.rst.
+ */
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/stackdepot.h>
+#include <linux/uaccess.h>
+#include "kleaktrack.h"
+
+struct klt_store klt_store;
+
+unsigned int klt_min_age_ms = 5000;
+module_param_named(min_age_ms, klt_min_age_ms, uint, 0644);
+MODULE_PARM_DESC(min_age_ms, "Never report an object younger than this (ms)");
+
+static unsigned int klt_scan_interval_s = 600;
+static int klt_set_interval(const char *val, const struct kernel_param *kp);
+static const struct kernel_param_ops klt_interval_ops = {
+	.set = klt_set_interval,
+	.get = param_get_uint,
+};
+module_param_cb(scan_interval_s, &klt_interval_ops, &klt_scan_interval_s, 0644);
+MODULE_PARM_DESC(scan_interval_s, "Automatic scan period in seconds, 0 = none");
+
+static unsigned long klt_max_objects;
+module_param_named(max_objects, klt_max_objects, ulong, 0444);
+MODULE_PARM_DESC(max_objects, "Most objects tracked at once (default: RAM / 512)");
+
+unsigned int klt_stack_depth = 16;
+module_param_named(stack_depth, klt_stack_depth, uint, 0644);
+MODULE_PARM_DESC(stack_depth, "Allocation stack frames kept (1-60)");
+
+unsigned int klt_sample = 1;
+module_param_named(sample, klt_sample, uint, 0644);
+MODULE_PARM_DESC(sample, "Track one allocation in N (1 = all)");
+
+bool klt_tracking = true;
+bool klt_scan_stacks = true;
+
+static DEFINE_MUTEX(klt_scan_mutex);	/* one scan at a time */
+static struct klt_report_info klt_info;
+static struct task_struct *klt_thread;
+static struct dentry *klt_dentry;
+
+static int klt_set_interval(const char *val, const struct kernel_param *kp)
+{
+	int ret = param_set_uint(val, kp);
+
+	if (!ret && klt_thread)
+		wake_up_process(klt_thread);
+	return ret;
+}
+
+static bool klt_thread_stop(void)
+{
+	return kthread_should_stop();
+}
+
+static bool klt_user_stop(void)
+{
+	return signal_pending(current);
+}
+
+static int klt_do_scan(klt_stop_fn stop)
+{
+	struct klt_scan_result res;
+	unsigned long t0 = jiffies;
+	struct klt_scan *sc;
+	int ret;
+
+	mutex_lock(&klt_scan_mutex);
+	sc = klt_scan_begin(&klt_store, msecs_to_jiffies(READ_ONCE(klt_min_age_ms)),
+			    stop);
+	if (!sc) {
+		mutex_unlock(&klt_scan_mutex);
+		return -ENOMEM;
+	}
+	ret = klt_scan_ram(sc, READ_ONCE(klt_scan_stacks));
+	klt_scan_end(sc, &res);
+	if (!res.interrupted) {
+		klt_info.scans++;
+		klt_info.last_scan_jiffies = t0;
+		klt_info.last_scan_ms = jiffies_to_msecs(jiffies - t0);
+		klt_info.last = res;
+		if (res.new_leaks)
+			pr_info("kleaktrack: %lu new suspected memory leaks (see /sys/kernel/debug/kleaktrack)\n",
+				res.new_leaks);
+	} else {
+		ret = -EINTR;
+	}
+	mutex_unlock(&klt_scan_mutex);
+	return ret;
+}
+
+static int klt_thread_fn(void *unused)
+{
+	/* Let the system settle after the load before the first scan. */
+	while (!kthread_should_stop()) {
+		unsigned int secs = READ_ONCE(klt_scan_interval_s);
+
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (kthread_should_stop()) {
+			__set_current_state(TASK_RUNNING);
+			break;
+		}
+		if (secs) {
+			if (schedule_timeout(secs * HZ))
+				continue;	/* interval changed: restart */
+		} else {
+			schedule();
+			continue;
+		}
+		if (!kthread_should_stop() && READ_ONCE(klt_scan_interval_s))
+			klt_do_scan(klt_thread_stop);
+	}
+	return 0;
+}
+
+static int klt_open(struct inode *inode, struct file *file)
+{
+	if (!(file->f_mode & FMODE_READ))
+		return 0;
+	return klt_report_open(file, &klt_store, &klt_info);
+}
+
+static int klt_release(struct inode *inode, struct file *file)
+{
+	if (!(file->f_mode & FMODE_READ))
+		return 0;
+	return klt_report_release(inode, file);
+}
+
+static ssize_t klt_read(struct file *file, char __user *buf, size_t count,
+			loff_t *ppos)
+{
+	if (!(file->f_mode & FMODE_READ))
+		return -EBADF;
+	return seq_read(file, buf, count, ppos);
+}
+
+static ssize_t klt_write(struct file *file, const char __user *ubuf,
+			 size_t len, loff_t *ppos)
+{
+	char buf[KLT_CMD_MAX_LEN];
+	struct klt_cmd cmd;
+	int ret = 0;
+
+	if (len >= sizeof(buf) || copy_from_user(buf, ubuf, len) ||
+	    klt_parse_cmd(buf, len, &cmd)) {
+		pr_warn_ratelimited("kleaktrack: unknown command (%zu bytes); see Documentation/kleaktrack.rst\n",
+				    len);
+		return -EINVAL;
+	}
+
+	switch (cmd.op) {
+	case KLT_CMD_SCAN:
+		ret = klt_do_scan(klt_user_stop);
+		break;
+	case KLT_CMD_SCAN_ON:
+		if (!READ_ONCE(klt_scan_interval_s))
+			WRITE_ONCE(klt_scan_interval_s, 600);
+		wake_up_process(klt_thread);
+		break;
+	case KLT_CMD_SCAN_OFF:
+		WRITE_ONCE(klt_scan_interval_s, 0);
+		wake_up_process(klt_thread);
+		break;
+	case KLT_CMD_SCAN_SECS:
+		WRITE_ONCE(klt_scan_interval_s, cmd.arg);
+		wake_up_process(klt_thread);
+		break;
+	case KLT_CMD_CLEAR:
+		mutex_lock(&klt_scan_mutex);
+		klt_clear_leaks(&klt_store);
+		mutex_unlock(&klt_scan_mutex);
+		break;
+	case KLT_CMD_DUMP:
+		klt_print_object(&klt_store, cmd.arg);
+		break;
+	case KLT_CMD_STACK:
+		WRITE_ONCE(klt_scan_stacks, cmd.arg);
+		break;
+	case KLT_CMD_TRACK:
+		WRITE_ONCE(klt_tracking, cmd.arg);
+		break;
+	}
+	return ret ? ret : len;
+}
+
+static const struct file_operations klt_fops = {
+	.owner = THIS_MODULE,
+	.open = klt_open,
+	.read = klt_read,
+	.write = klt_write,
+	.llseek = seq_lseek,
+	.release = klt_release,
+};
+
+static void klt_probe_ctor(void *obj)
+{
+}
+
+/* Learn whether struct kmem_cache is laid out as we expect. */
+static void klt_check_cache_layout(void)
+{
+	static const char name[] = "kleaktrack_probe";
+	struct kmem_cache *probe;
+
+	/* A constructor keeps the cache from being merged with another. */
+	probe = kmem_cache_create(name, 64, 0, 0, klt_probe_ctor);
+	klt_cache_layout_check(probe, name);
+	kmem_cache_destroy(probe);
+}
+
+static int __init klt_init(void)
+{
+	unsigned long ram = totalram_pages() << PAGE_SHIFT;
+	int ret;
+
+	if (!klt_max_objects)
+		klt_max_objects = max(ram / 512, 65536UL);
+	if (!klt_sample)
+		klt_sample = 1;
+	ret = stack_depot_init();
+	if (ret)
+		return ret;
+	klt_check_cache_layout();
+
+	ret = klt_store_init(&klt_store, klt_max_objects,
+			     min(klt_max_objects, 65536UL));
+	if (ret) {
+		klt_store_destroy(&klt_store);
+		return ret;
+	}
+
+	klt_thread = kthread_run(klt_thread_fn, NULL, "kleaktrack");
+	if (IS_ERR(klt_thread)) {
+		ret = PTR_ERR(klt_thread);
+		goto err_store;
+	}
+
+	ret = klt_hooks_register();
+	if (ret)
+		goto err_thread;
+
+	klt_dentry = debugfs_create_file(KLT_DEBUGFS_NAME, 0600, NULL, NULL,
+					 &klt_fops);
+	if (IS_ERR(klt_dentry)) {
+		ret = PTR_ERR(klt_dentry);
+		goto err_hooks;
+	}
+	pr_info("kleaktrack: tracking up to %lu objects (%zu bytes each)\n",
+		klt_max_objects, sizeof(struct klt_object));
+	return 0;
+
+err_hooks:
+	klt_hooks_unregister();
+err_thread:
+	kthread_stop(klt_thread);
+err_store:
+	klt_store_destroy(&klt_store);
+	return ret;
+}
+
+static void __exit klt_exit(void)
+{
+	/* The scanner first: it may be mid-scan, and stops at the next page. */
+	kthread_stop(klt_thread);
+	debugfs_remove(klt_dentry);
+	klt_hooks_unregister();
+	klt_store_destroy(&klt_store);
+	pr_info("kleaktrack: unloaded\n");
+}
+
+module_init(klt_init);
+module_exit(klt_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Slab memory leak detector for running kernels");
+MODULE_AUTHOR("The kleaktrack developers");

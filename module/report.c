@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The report read from /sys/kernel/debug/kleaktrack: a "# key: value"
+ * header, then one kmemleak-format entry per suspected leak. Reading takes
+ * a snapshot of (index, serial) pairs at open; each entry is formatted from
+ * a copy of its record, and one freed since the snapshot is skipped.
+ */
+#include <linux/jiffies.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/stackdepot.h>
+#include <linux/uaccess.h>
+#include <linux/version.h>
+#include <linux/vmalloc.h>
+#include "kleaktrack.h"
+
+#define KLT_HEX_ROW	16
+
+unsigned long klt_full_jiffies(u32 low)
+{
+	unsigned long now = jiffies;
+
+	return now - (u32)((u32)now - low);
+}
+
+/*
+ * struct kmem_cache is private to mm/ (and slub_def.h cannot be included
+ * from outside it on 6.1). This mirrors the SLUB layout of 6.1 and 6.12 up
+ * to the name; klt_cache_layout_check() verifies it against a live cache
+ * at load, and names are only read when that check passed.
+ */
+struct klt_kmem_cache_head {
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0) || !defined(CONFIG_SLUB_TINY)
+	void __percpu *cpu_slab;
+#endif
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0) && !defined(CONFIG_SLUB_TINY)
+	struct lock_class_key lock_key;
+#endif
+	slab_flags_t flags;
+	unsigned long min_partial;
+	unsigned int size;
+	unsigned int object_size;
+	struct {
+		u32 m;
+		u8 sh1, sh2;
+	} reciprocal_size;
+	unsigned int offset;
+#ifdef CONFIG_SLUB_CPU_PARTIAL
+	unsigned int cpu_partial;
+	unsigned int cpu_partial_slabs;
+#endif
+	unsigned int oo;
+	unsigned int min;
+	gfp_t allocflags;
+	int refcount;
+	void (*ctor)(void *object);
+	unsigned int inuse;
+	unsigned int align;
+	unsigned int red_left_pad;
+	const char *name;
+};
+
+static const char *const *klt_cache_name_ptr(unsigned long cache)
+{
+	return &((struct klt_kmem_cache_head *)cache)->name;
+}
+
+static bool klt_layout_ok;
+
+/* Check the kmem_cache layout we rely on against a cache we created. */
+void klt_cache_layout_check(struct kmem_cache *probe, const char *name)
+{
+	char buf[32];
+
+	klt_layout_ok = false;
+	if (probe && klt_cache_name(klt_enc((unsigned long)probe), buf,
+				    sizeof(buf)) == buf)
+		klt_layout_ok = !strcmp(buf, name);
+	if (!klt_layout_ok)
+		pr_warn("kleaktrack: unknown struct kmem_cache layout; reports show cache addresses\n");
+}
+
+/* Returns @buf holding the name, or a static string. */
+const char *klt_cache_name(unsigned long enc_cache, char *buf, size_t len)
+{
+	unsigned long cache = klt_dec(enc_cache);
+	const char *name;
+
+	if (!enc_cache)
+		return KLT_CACHE_KMALLOC;
+	size_t i;
+
+	if (copy_from_kernel_nofault(&name, klt_cache_name_ptr(cache),
+				     sizeof(name)))
+		goto unknown;
+	/* Byte by byte: the name may end just before an unmapped page. */
+	for (i = 0; i < len - 1; i++) {
+		if (copy_from_kernel_nofault(&buf[i], name + i, 1))
+			goto unknown;
+		if (!buf[i])
+			break;
+	}
+	buf[i] = 0;
+	if (i)
+		return buf;
+unknown:
+	scnprintf(buf, len, "cache-%lx", cache);
+	return buf;
+}
+
+/* Format one entry from a copy of its record into @buf. */
+int klt_format_object(struct klt_store *st, struct klt_object *o, char *buf,
+		      size_t len)
+{
+	unsigned long addr = klt_obj_addr(o);
+	u8 dump[KLT_HEX_DUMP_MAX];
+	size_t n = min_t(size_t, o->size, KLT_HEX_DUMP_MAX), i;
+	unsigned long *entries;
+	unsigned int nr = 0;
+	char cache[64];
+	int pos = 0;
+
+	pos += scnprintf(buf + pos, len - pos,
+			 "unreferenced object 0x%lx (size %u):\n", addr, o->size);
+	pos += scnprintf(buf + pos, len - pos,
+			 "  comm \"%.*s\", pid %u, jiffies %lu\n",
+			 TASK_COMM_LEN, o->comm, o->pid,
+			 klt_full_jiffies(o->jiffies));
+	if (o->flags & KLT_F_INDIRECT)
+		pos += scnprintf(buf + pos, len - pos,
+				 "  leak: " KLT_LEAK_INDIRECT " (held by 0x%lx)\n",
+				 klt_dec(o->enc_parent));
+	else
+		pos += scnprintf(buf + pos, len - pos,
+				 "  leak: " KLT_LEAK_DIRECT "\n");
+	pos += scnprintf(buf + pos, len - pos, "  cache: %s\n",
+			 klt_layout_ok || !o->enc_cache ?
+			 klt_cache_name(o->enc_cache, cache, sizeof(cache)) :
+			 "unknown");
+	if (n && !copy_from_kernel_nofault(dump, (void *)addr, n)) {
+		pos += scnprintf(buf + pos, len - pos,
+				 "  hex dump (first %zu bytes):\n", n);
+		for (i = 0; i < n; i += KLT_HEX_ROW) {
+			pos += scnprintf(buf + pos, len - pos, "    ");
+			hex_dump_to_buffer(dump + i, min_t(size_t, n - i, KLT_HEX_ROW),
+					   KLT_HEX_ROW, 1, buf + pos, len - pos,
+					   true);
+			pos += strnlen(buf + pos, len - pos);
+			pos += scnprintf(buf + pos, len - pos, "\n");
+		}
+	}
+	if (o->stack)
+		nr = stack_depot_fetch(o->stack, &entries);
+	pos += scnprintf(buf + pos, len - pos, "  backtrace (crc %x):\n",
+			 o->checksum);
+	for (i = 0; i < nr; i++)
+		pos += scnprintf(buf + pos, len - pos, "    [<%pK>] %pS\n",
+				 (void *)entries[i], (void *)entries[i]);
+	return pos;
+}
+
+/* Copy the record @idx still describes the object of @serial. */
+static bool klt_snapshot(struct klt_store *st, u32 idx, u32 serial,
+			 struct klt_object *snap)
+{
+	struct klt_object *obj;
+	unsigned long flags;
+	bool ok = false;
+
+	raw_spin_lock_irqsave(&st->lock, flags);
+	obj = klt_obj(st, idx);
+	if (obj && obj->serial == serial && (obj->flags & KLT_F_LIVE)) {
+		*snap = *obj;
+		ok = true;
+	}
+	raw_spin_unlock_irqrestore(&st->lock, flags);
+	return ok;
+}
+
+/* kmemleak's "dump=<addr>": the tracked object containing addr, to dmesg. */
+void klt_print_object(struct klt_store *st, unsigned long addr)
+{
+	struct klt_object snap, *obj;
+	unsigned long flags;
+	char *buf, *line, *p;
+	bool found = false;
+
+	raw_spin_lock_irqsave(&st->lock, flags);
+	obj = klt_store_lookup(st, addr);
+	if (obj) {
+		snap = *obj;
+		found = true;
+	}
+	raw_spin_unlock_irqrestore(&st->lock, flags);
+	if (!found) {
+		pr_info("kleaktrack: 0x%lx is not in a tracked object\n", addr);
+		return;
+	}
+	buf = klt_page_alloc(GFP_KERNEL);
+	if (!buf)
+		return;
+	/* The dump of a live object is not a leak report: say so. */
+	if (!(snap.flags & KLT_F_LEAK))
+		snap.flags &= ~KLT_F_INDIRECT;
+	klt_format_object(st, &snap, buf, PAGE_SIZE);
+	pr_info("kleaktrack: object 0x%lx (%s):\n", klt_obj_addr(&snap),
+		snap.flags & KLT_F_LEAK ? "suspected leak" : "referenced");
+	for (p = buf; (line = strsep(&p, "\n")) && *line; )
+		pr_info("kleaktrack: %s\n", line);
+	klt_page_free(buf);
+}
+
+struct klt_reader {
+	struct klt_store *st;
+	u64 *ids;		/* idx << 32 | serial */
+	size_t nr;
+	char *buf;		/* one page for formatting */
+	const struct klt_report_info *info;
+};
+
+static size_t klt_collect_ids(struct klt_store *st, u64 *ids, size_t max,
+			      bool indirect, size_t nr)
+{
+	unsigned long cursor = 0, flags;
+
+	for (;;) {
+		struct klt_object *obj;
+		int batch = 0;
+
+		raw_spin_lock_irqsave(&st->lock, flags);
+		obj = klt_store_from(st, cursor);
+		for (; obj && batch < 256; obj = klt_store_next(obj), batch++) {
+			cursor = klt_obj_addr(obj) + 1;
+			if (!(obj->flags & KLT_F_LEAK) ||
+			    (obj->flags & KLT_F_CLEARED) ||
+			    !!(obj->flags & KLT_F_INDIRECT) != indirect)
+				continue;
+			if (ids && nr < max)
+				ids[nr] = (u64)klt_obj_idx(st, obj) << 32 |
+					  obj->serial;
+			nr++;
+		}
+		raw_spin_unlock_irqrestore(&st->lock, flags);
+		if (!obj)
+			return nr;
+		cond_resched();
+	}
+}
+
+static void *klt_seq_start(struct seq_file *m, loff_t *pos)
+{
+	struct klt_reader *r = m->private;
+
+	return *pos <= r->nr ? pos : NULL;
+}
+
+static void *klt_seq_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	++*pos;
+	return klt_seq_start(m, pos);
+}
+
+static void klt_seq_stop(struct seq_file *m, void *v)
+{
+}
+
+void klt_report_header(struct seq_file *m, struct klt_store *st,
+		       const struct klt_report_info *info, size_t leaks,
+		       unsigned long leak_bytes)
+{
+	seq_puts(m, KLT_REPORT_MAGIC "\n");
+#define H(k, v) seq_printf(m, "# %s: %lu\n", k, (unsigned long)(v))
+	H(KLT_HDR_JIFFIES, jiffies);
+	H(KLT_HDR_HZ, HZ);
+	H(KLT_HDR_TRACKED, READ_ONCE(st->nr_live));
+	H(KLT_HDR_TRACKED_BYTES, READ_ONCE(st->live_bytes));
+	H(KLT_HDR_UNTRACKED, atomic_long_read(&st->stats.untracked));
+	H(KLT_HDR_UNKNOWN_FREES, atomic_long_read(&st->stats.unknown_frees));
+	H(KLT_HDR_REPLACED, atomic_long_read(&st->stats.replaced));
+	H(KLT_HDR_SCANS, info->scans);
+	H(KLT_HDR_LAST_SCAN, info->last_scan_jiffies);
+	H(KLT_HDR_SCAN_MS, info->last_scan_ms);
+	H(KLT_HDR_PAGES, info->last.pages);
+	H(KLT_HDR_LEAKS, leaks);
+	H(KLT_HDR_LEAK_BYTES, leak_bytes);
+	H(KLT_HDR_NEW_LEAKS, info->last.new_leaks);
+	H(KLT_HDR_NEW_BYTES, info->last.new_bytes);
+#undef H
+}
+
+static int klt_seq_show(struct seq_file *m, void *v)
+{
+	struct klt_reader *r = m->private;
+	loff_t pos = *(loff_t *)v;
+	struct klt_object snap;
+	u64 id;
+
+	if (pos == 0) {
+		unsigned long bytes = 0;
+		size_t i, live = 0;
+
+		for (i = 0; i < r->nr; i++) {
+			id = r->ids[i];
+			if (klt_snapshot(r->st, id >> 32, (u32)id, &snap)) {
+				bytes += snap.size;
+				live++;
+			}
+		}
+		klt_report_header(m, r->st, r->info, live, bytes);
+		return 0;
+	}
+	id = r->ids[pos - 1];
+	if (!klt_snapshot(r->st, id >> 32, (u32)id, &snap))
+		return 0;	/* freed since the open: no longer a leak */
+	klt_format_object(r->st, &snap, r->buf, PAGE_SIZE);
+	seq_puts(m, r->buf);
+	return 0;
+}
+
+static const struct seq_operations klt_seq_ops = {
+	.start = klt_seq_start,
+	.next = klt_seq_next,
+	.stop = klt_seq_stop,
+	.show = klt_seq_show,
+};
+
+int klt_report_open(struct file *file, struct klt_store *st,
+		    const struct klt_report_info *info)
+{
+	struct klt_reader *r;
+	size_t direct, total;
+
+	r = __seq_open_private(file, &klt_seq_ops, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->st = st;
+	r->info = info;
+	r->buf = klt_page_alloc(GFP_KERNEL);
+	total = klt_collect_ids(st, NULL, 0, false, 0);
+	total = klt_collect_ids(st, NULL, 0, true, total);
+	/* Room for leaks found between the count and the copy is not needed. */
+	r->ids = kvmalloc_array(max_t(size_t, total, 1), sizeof(u64),
+				GFP_KERNEL);
+	if (!r->buf || !r->ids) {
+		klt_page_free(r->buf);
+		kvfree(r->ids);
+		seq_release_private(file->f_inode, file);
+		return -ENOMEM;
+	}
+	direct = klt_collect_ids(st, r->ids, total, false, 0);
+	r->nr = min(klt_collect_ids(st, r->ids, total, true,
+				    min(direct, total)), total);
+	return 0;
+}
+
+int klt_report_release(struct inode *inode, struct file *file)
+{
+	struct seq_file *m = file->private_data;
+	struct klt_reader *r = m->private;
+
+	klt_page_free(r->buf);
+	kvfree(r->ids);
+	return seq_release_private(inode, file);
+}

@@ -1,0 +1,676 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The reference scanner, kmemleak's algorithm on a conservative root set.
+ *
+ * A tracker loaded late cannot know which untracked memory is live, so
+ * every in-use RAM page is a root (read through the direct map), except
+ * free pages, user pages, our own pages and the tracked objects inside
+ * slab pages. Tracked objects found from the roots turn gray and are
+ * scanned in turn. What stays white, is older than min_age_ms and did not
+ * change since the previous scan is a leak; leaks pointed to only by other
+ * leaks are indirect.
+ *
+ * The store lock is never held across more than one page or one batch of
+ * candidate pointers, and all state lives in pages we own so that the scan
+ * never finds its own copies of the pointers it looks for.
+ */
+#include <linux/crc32.h>
+#include <linux/delay.h>
+#include <linux/kasan.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/sched/task_stack.h>
+#include <linux/sched/signal.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <linux/ioport.h>
+#include <linux/sort.h>
+#include <linux/bsearch.h>
+#include "kleaktrack.h"
+
+#define KLT_CAND_MAX	(PAGE_SIZE / sizeof(unsigned long))
+#define KLT_WALK_BATCH	64
+#define KLT_WORDS	(PAGE_SIZE / sizeof(unsigned long))
+#define KLT_STACK_PFNS	(THREAD_SIZE / PAGE_SIZE)
+
+enum klt_mode {
+	KLT_MARK,	/* reached from a root: gray */
+	KLT_PARENT,	/* classify: note which leaks have a leak parent */
+	KLT_REACH,	/* classify: walk from the direct leaks */
+};
+
+struct klt_scan {
+	struct klt_store *st;
+	klt_stop_fn stop;
+	unsigned long start;		/* jiffies at the start of the scan */
+	unsigned long min_age;		/* in jiffies */
+	u16 gen;
+	u32 gray_head;			/* gray (or walk) stack, by index */
+	unsigned long *buf;		/* a copy of the block being scanned */
+	unsigned long *cand;		/* encoded candidate pointers */
+	unsigned int ncand;
+	enum klt_mode mode;
+	unsigned long self_enc;		/* object being scanned */
+	unsigned long root_enc;		/* stand-in root of a leaked cycle */
+	unsigned long lo, hi;		/* encoded bounds of the store */
+	unsigned long stack_pfn[KLT_STACK_PFNS];
+	unsigned long *stacks;		/* sorted task stack pfns, stack=off */
+	unsigned int nstacks;
+	DECLARE_BITMAP(skip, KLT_WORDS);
+	struct klt_scan_result res;
+	unsigned long since_resched;
+};
+
+static_assert(sizeof(struct klt_scan) <= PAGE_SIZE);
+
+static bool klt_stopped(struct klt_scan *sc)
+{
+	if (sc->res.interrupted)
+		return true;
+	if (sc->stop && sc->stop()) {
+		sc->res.interrupted = true;
+		return true;
+	}
+	return false;
+}
+
+static void klt_maybe_resched(struct klt_scan *sc, unsigned long work)
+{
+	sc->since_resched += work;
+	if (sc->since_resched >= 16 * PAGE_SIZE) {
+		sc->since_resched = 0;
+		cond_resched();
+	}
+}
+
+static bool klt_old_enough(struct klt_scan *sc, struct klt_object *obj)
+{
+	unsigned long born = klt_full_jiffies(obj->jiffies);
+
+	return time_before_eq(born + sc->min_age, sc->start) &&
+	       time_before(born, sc->start);
+}
+
+static void klt_push(struct klt_scan *sc, struct klt_object *obj, u32 idx)
+{
+	obj->flags |= KLT_F_HELD;
+	obj->next = sc->gray_head;
+	sc->gray_head = idx;
+}
+
+/* Resolve the candidates collected so far, under one lock hold. */
+static void klt_flush(struct klt_scan *sc)
+{
+	struct klt_store *st = sc->st;
+	unsigned long flags;
+	unsigned int i;
+
+	if (!sc->ncand)
+		return;
+	raw_spin_lock_irqsave(&st->lock, flags);
+	for (i = 0; i < sc->ncand; i++) {
+		struct klt_object *obj;
+
+		obj = klt_store_lookup(st, klt_dec(sc->cand[i]));
+		if (!obj || !(obj->flags & KLT_F_LIVE))
+			continue;
+		switch (sc->mode) {
+		case KLT_MARK:
+			if (obj->gen == sc->gen)
+				break;
+			obj->gen = sc->gen;
+			klt_push(sc, obj, klt_obj_idx(st, obj));
+			break;
+		case KLT_PARENT:
+			if ((obj->flags & KLT_F_CAND) &&
+			    obj->enc_addr != sc->self_enc)
+				obj->flags |= KLT_F_HAS_PARENT;
+			break;
+		case KLT_REACH:
+			if (!(obj->flags & KLT_F_CAND))
+				break;
+			if (obj->flags & KLT_F_REACHED) {
+				/* A cycle's stand-in root, reached after all. */
+				if ((obj->flags & KLT_F_HAS_PARENT) &&
+				    !obj->enc_parent &&
+				    obj->enc_addr != sc->root_enc &&
+				    obj->enc_addr != sc->self_enc)
+					obj->enc_parent = sc->self_enc;
+				break;
+			}
+			obj->flags |= KLT_F_REACHED;
+			obj->enc_parent = sc->self_enc;
+			klt_push(sc, obj, klt_obj_idx(st, obj));
+			break;
+		}
+	}
+	raw_spin_unlock_irqrestore(&st->lock, flags);
+	sc->ncand = 0;
+}
+
+/* Collect the words of sc->buf that fall inside a tracked object's range. */
+static void klt_scan_words(struct klt_scan *sc, unsigned int nwords,
+			   const unsigned long *skip)
+{
+	const unsigned long *w = sc->buf;
+	unsigned long lo = sc->lo, hi = sc->hi;
+	unsigned int i;
+
+	for (i = 0; i < nwords; i++) {
+		unsigned long v = klt_enc(w[i]);
+
+		if (v < lo || v >= hi)
+			continue;
+		if (skip && test_bit(i, skip))
+			continue;
+		sc->cand[sc->ncand++] = v;
+		if (sc->ncand == KLT_CAND_MAX)
+			klt_flush(sc);
+	}
+	sc->res.bytes += nwords * sizeof(unsigned long);
+}
+
+/* Scan [start, start + len) as a block of possible pointers. */
+static void klt_scan_range(struct klt_scan *sc, unsigned long start,
+			   size_t len)
+{
+	while (len >= sizeof(unsigned long)) {
+		size_t n = min_t(size_t, len, PAGE_SIZE - offset_in_page(start));
+
+		n &= ~(sizeof(unsigned long) - 1);
+		if (!n)
+			break;
+		if (!copy_from_kernel_nofault(sc->buf, (void *)start, n))
+			klt_scan_words(sc, n / sizeof(unsigned long), NULL);
+		start += n;
+		len -= n;
+		klt_maybe_resched(sc, n);
+	}
+}
+
+/* Scan the objects on the gray stack until it is empty. */
+static void klt_drain(struct klt_scan *sc)
+{
+	struct klt_store *st = sc->st;
+
+	for (;;) {
+		struct klt_object *obj;
+		unsigned long flags, addr;
+		u32 idx, size;
+
+		klt_flush(sc);
+		raw_spin_lock_irqsave(&st->lock, flags);
+		idx = sc->gray_head;
+		if (!idx) {
+			raw_spin_unlock_irqrestore(&st->lock, flags);
+			return;
+		}
+		obj = klt_obj(st, idx);
+		sc->gray_head = obj->next;
+		obj->flags &= ~KLT_F_HELD;
+		if (obj->flags & KLT_F_ZOMBIE) {
+			klt_store_put(st, obj);
+			raw_spin_unlock_irqrestore(&st->lock, flags);
+			continue;
+		}
+		addr = klt_obj_addr(obj);
+		size = obj->size;
+		sc->self_enc = obj->enc_addr;
+		raw_spin_unlock_irqrestore(&st->lock, flags);
+
+		klt_scan_range(sc, addr, size);
+	}
+}
+
+struct klt_scan *klt_scan_begin(struct klt_store *st, unsigned long min_age,
+				klt_stop_fn stop)
+{
+	struct klt_scan *sc = klt_page_alloc(GFP_KERNEL);
+	unsigned long flags;
+
+	if (!sc)
+		return NULL;
+	sc->buf = klt_page_alloc(GFP_KERNEL);
+	sc->cand = klt_page_alloc(GFP_KERNEL);
+	if (!sc->buf || !sc->cand) {
+		klt_page_free(sc->buf);
+		klt_page_free(sc->cand);
+		klt_page_free(sc);
+		return NULL;
+	}
+	sc->st = st;
+	sc->stop = stop;
+	sc->min_age = min_age;
+	sc->mode = KLT_MARK;
+
+	raw_spin_lock_irqsave(&st->lock, flags);
+	if (++st->gen == 0) {
+		struct rb_node *n;
+
+		/* Generations wrapped: forget the old marks once in 65535. */
+		for (n = rb_first(&st->root); n; n = rb_next(n))
+			rb_entry(n, struct klt_object, node)->gen = 0;
+		st->gen = 1;
+	}
+	sc->gen = st->gen;
+	sc->start = jiffies;
+	sc->lo = st->enc_min;
+	sc->hi = st->enc_max;
+	raw_spin_unlock_irqrestore(&st->lock, flags);
+	return sc;
+}
+
+void klt_scan_block(struct klt_scan *sc, const void *start, size_t len)
+{
+	sc->mode = KLT_MARK;
+	klt_scan_range(sc, (unsigned long)start, len);
+	klt_drain(sc);
+}
+
+static struct page *klt_stack_page(const void *addr)
+{
+	if (is_vmalloc_addr(addr))
+		return vmalloc_to_page(addr);
+	return virt_to_page(addr);
+}
+
+/*
+ * The scanning task's own stack holds the pointers it is working on; it is
+ * the one stack that must not count as a root.
+ */
+static void klt_note_own_stack(struct klt_scan *sc)
+{
+	void *stack = task_stack_page(current);
+	unsigned int i;
+
+	for (i = 0; i < KLT_STACK_PFNS; i++) {
+		struct page *p = klt_stack_page(stack + i * PAGE_SIZE);
+
+		sc->stack_pfn[i] = p ? page_to_pfn(p) : 0;
+	}
+}
+
+static bool klt_own_stack_pfn(struct klt_scan *sc, unsigned long pfn)
+{
+	unsigned int i;
+
+	for (i = 0; i < KLT_STACK_PFNS; i++)
+		if (sc->stack_pfn[i] == pfn)
+			return true;
+	return false;
+}
+
+/* Mark the words of a page that belong to tracked objects. */
+static bool klt_page_skip_map(struct klt_scan *sc, unsigned long addr)
+{
+	struct klt_store *st = sc->st;
+	unsigned long end = addr + PAGE_SIZE, flags;
+	struct klt_object *obj;
+	bool any = false;
+
+	bitmap_zero(sc->skip, KLT_WORDS);
+	raw_spin_lock_irqsave(&st->lock, flags);
+	for (obj = klt_store_first_from(st, addr);
+	     obj && obj->enc_addr < klt_enc(end); obj = klt_store_next(obj)) {
+		unsigned long s = max(klt_obj_addr(obj), addr);
+		unsigned long e = min(klt_obj_addr(obj) + max(obj->size, 1U),
+				      end);
+
+		if (e <= s)
+			continue;
+		bitmap_set(sc->skip, (s - addr) / sizeof(long),
+			   DIV_ROUND_UP(e - addr, sizeof(long)) -
+			   (s - addr) / sizeof(long));
+		any = true;
+	}
+	raw_spin_unlock_irqrestore(&st->lock, flags);
+	return any;
+}
+
+static int klt_cmp_pfn(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * "stack=off": collect the pages of every task stack so the RAM walk can
+ * leave them out. Threads beyond what one page of pfns holds stay roots.
+ */
+static void klt_collect_stacks(struct klt_scan *sc)
+{
+	unsigned long max = PAGE_SIZE / sizeof(unsigned long);
+	struct task_struct *g, *t;
+
+	sc->stacks = klt_page_alloc(GFP_KERNEL);
+	if (!sc->stacks)
+		return;
+	rcu_read_lock();
+	for_each_process_thread(g, t) {
+		void *stack = READ_ONCE(t->stack);
+		unsigned int i;
+
+		if (!stack || sc->nstacks + KLT_STACK_PFNS > max)
+			continue;
+		for (i = 0; i < KLT_STACK_PFNS; i++) {
+			struct page *p = klt_stack_page(stack + i * PAGE_SIZE);
+
+			if (p)
+				sc->stacks[sc->nstacks++] = page_to_pfn(p);
+		}
+	}
+	rcu_read_unlock();
+	sort(sc->stacks, sc->nstacks, sizeof(unsigned long), klt_cmp_pfn, NULL);
+}
+
+static bool klt_is_task_stack(struct klt_scan *sc, unsigned long pfn)
+{
+	return sc->nstacks && bsearch(&pfn, sc->stacks, sc->nstacks,
+				      sizeof(unsigned long), klt_cmp_pfn);
+}
+
+enum klt_page_kind {
+	KLT_PAGE_SKIP,
+	KLT_PAGE_ROOT,
+	KLT_PAGE_OBJECTS,	/* may hold tracked objects */
+};
+
+/*
+ * Classify a page by its struct page. Racy by nature: a page may change
+ * owner while we look. A wrong guess costs at worst one scan's accuracy,
+ * never safety, because the contents are read with a nofault copy.
+ */
+static enum klt_page_kind klt_page_kind(struct klt_scan *sc,
+					unsigned long pfn, unsigned long *span)
+{
+	struct page *page = pfn_to_page(pfn);
+	struct page *head;
+
+	*span = 1;
+	if (PageBuddy(page)) {
+		unsigned long order = READ_ONCE(page->private);
+
+		if (order <= 10 && PageBuddy(page))
+			*span = 1UL << order;
+		return KLT_PAGE_SKIP;
+	}
+	head = compound_head(page);
+	if (!page_ref_count(head))
+		return KLT_PAGE_SKIP;		/* free, or on a pcp list */
+	if (PageSlab(head))
+		return KLT_PAGE_OBJECTS;
+	if (PageReserved(page))
+		return page_is_ram(pfn) ? KLT_PAGE_ROOT : KLT_PAGE_SKIP;
+	if (PageLRU(head) || PageAnon(head) || READ_ONCE(head->mapping))
+		return KLT_PAGE_SKIP;		/* user and page cache memory */
+	if (PageOffline(page) || PageGuard(page))
+		return KLT_PAGE_SKIP;
+	if (page_private(page) == KLT_PAGE_MAGIC)
+		return KLT_PAGE_SKIP;		/* ours */
+	if (klt_own_stack_pfn(sc, pfn) || klt_is_task_stack(sc, pfn))
+		return KLT_PAGE_SKIP;
+	/* Large kmalloc objects are compound pages outside the slab. */
+	return PageCompound(page) ? KLT_PAGE_OBJECTS : KLT_PAGE_ROOT;
+}
+
+static void klt_scan_pfn(struct klt_scan *sc, unsigned long pfn,
+			 enum klt_page_kind kind)
+{
+	unsigned long addr = (unsigned long)page_address(pfn_to_page(pfn));
+	const unsigned long *skip = NULL;
+
+	if (copy_from_kernel_nofault(sc->buf, (void *)addr, PAGE_SIZE))
+		return;				/* not in the direct map */
+	if (kind == KLT_PAGE_OBJECTS && klt_page_skip_map(sc, addr))
+		skip = sc->skip;
+	klt_scan_words(sc, KLT_WORDS, skip);
+	sc->res.pages++;
+}
+
+static void klt_scan_node_range(struct klt_scan *sc, unsigned long start,
+				unsigned long end)
+{
+	unsigned long pfn = start, span;
+
+	while (pfn < end && !klt_stopped(sc)) {
+		enum klt_page_kind kind;
+
+		if (!pfn_valid(pfn)) {
+			pfn = ALIGN(pfn + 1, PAGES_PER_SECTION);
+			continue;
+		}
+		kind = klt_page_kind(sc, pfn, &span);
+		if (kind != KLT_PAGE_SKIP)
+			klt_scan_pfn(sc, pfn, kind);
+		pfn += span;
+		klt_maybe_resched(sc, PAGE_SIZE);
+	}
+}
+
+int klt_scan_ram(struct klt_scan *sc, bool scan_stacks)
+{
+	int nid;
+
+	sc->mode = KLT_MARK;
+	klt_note_own_stack(sc);
+	if (!scan_stacks)
+		klt_collect_stacks(sc);
+	kasan_disable_current();
+	for_each_online_node(nid) {
+		pg_data_t *pgdat = NODE_DATA(nid);
+		unsigned long start = pgdat->node_start_pfn;
+
+		klt_scan_node_range(sc, start, start + pgdat->node_spanned_pages);
+		klt_flush(sc);
+		klt_drain(sc);
+	}
+	kasan_enable_current();
+	klt_page_free(sc->stacks);
+	sc->stacks = NULL;
+	return sc->res.interrupted ? -EINTR : 0;
+}
+
+/*
+ * Walk the tree in address order, a batch of records per lock hold, and
+ * call @fn on each record with the lock held; @fn returns false to have
+ * what it pushed scanned before the walk goes on.
+ */
+static void klt_walk(struct klt_scan *sc,
+		     bool (*fn)(struct klt_scan *sc, struct klt_object *obj,
+				u32 idx))
+{
+	struct klt_store *st = sc->st;
+	unsigned long cursor = 0, flags;
+
+	for (;;) {
+		struct klt_object *obj;
+		int n = 0;
+
+		raw_spin_lock_irqsave(&st->lock, flags);
+		obj = klt_store_from(st, cursor);
+		for (; obj && n < KLT_WALK_BATCH; obj = klt_store_next(obj), n++) {
+			cursor = klt_obj_addr(obj) + 1;
+			if (!fn(sc, obj, klt_obj_idx(st, obj)))
+				break;
+		}
+		raw_spin_unlock_irqrestore(&st->lock, flags);
+		klt_drain(sc);
+		if (!obj || klt_stopped(sc))
+			return;
+		cond_resched();
+	}
+}
+
+/*
+ * kmemleak's checksum rule: a white object whose contents changed since
+ * the last scan is in use; treat it as gray for this scan.
+ */
+static u32 klt_checksum(struct klt_scan *sc, unsigned long addr, u32 size)
+{
+	u32 crc = ~0U;
+
+	while (size) {
+		u32 n = min_t(u32, size, PAGE_SIZE - offset_in_page(addr));
+
+		if (copy_from_kernel_nofault(sc->buf, (void *)addr, n))
+			return 0;
+		crc = crc32_le(crc, (void *)sc->buf, n);
+		addr += n;
+		size -= n;
+	}
+	return crc;
+}
+
+static bool klt_white_old(struct klt_scan *sc, struct klt_object *obj)
+{
+	return obj->gen != sc->gen && !(obj->flags & KLT_F_CLEARED) &&
+	       klt_old_enough(sc, obj);
+}
+
+/* Checksums of white objects, computed outside the lock in batches. */
+static void klt_checksum_pass(struct klt_scan *sc)
+{
+	struct klt_store *st = sc->st;
+	unsigned long cursor = 0, flags;
+
+	for (;;) {
+		struct {
+			unsigned long addr;
+			u32 size, serial;
+		} *b = (void *)sc->cand;	/* borrow: no candidates now */
+		struct klt_object *obj;
+		int n = 0, i;
+		bool done;
+
+		klt_flush(sc);
+		raw_spin_lock_irqsave(&st->lock, flags);
+		obj = klt_store_from(st, cursor);
+		for (; obj && n < KLT_WALK_BATCH; obj = klt_store_next(obj)) {
+			cursor = klt_obj_addr(obj) + 1;
+			obj->flags &= ~KLT_F_STABLE;
+			if (!klt_white_old(sc, obj))
+				continue;
+			b[n].addr = klt_obj_addr(obj);
+			b[n].size = obj->size;
+			b[n].serial = obj->serial;
+			n++;
+		}
+		done = !obj;
+		raw_spin_unlock_irqrestore(&st->lock, flags);
+
+		for (i = 0; i < n; i++) {
+			u32 crc = klt_checksum(sc, b[i].addr, b[i].size);
+
+			raw_spin_lock_irqsave(&st->lock, flags);
+			obj = klt_store_lookup(st, b[i].addr);
+			if (obj && obj->serial == b[i].serial &&
+			    klt_obj_addr(obj) == b[i].addr &&
+			    obj->gen != sc->gen) {
+				if ((obj->flags & KLT_F_SUMMED) &&
+				    obj->checksum == crc) {
+					obj->flags |= KLT_F_STABLE;
+				} else {
+					obj->checksum = crc;
+					obj->flags |= KLT_F_SUMMED;
+					obj->gen = sc->gen;
+					klt_push(sc, obj, klt_obj_idx(st, obj));
+				}
+			}
+			raw_spin_unlock_irqrestore(&st->lock, flags);
+			klt_maybe_resched(sc, b[i].size);
+		}
+		/* sc->cand is ours again: scan what changed. */
+		klt_drain(sc);
+		if (done || klt_stopped(sc))
+			return;
+	}
+}
+
+static bool klt_collect(struct klt_scan *sc, struct klt_object *obj, u32 idx)
+{
+	obj->flags &= ~(KLT_F_CAND | KLT_F_HAS_PARENT | KLT_F_REACHED);
+	if (obj->gen != sc->gen && (obj->flags & KLT_F_STABLE) &&
+	    klt_white_old(sc, obj)) {
+		obj->flags |= KLT_F_CAND;
+		obj->enc_parent = 0;
+	} else {
+		obj->flags &= ~(KLT_F_LEAK | KLT_F_INDIRECT);
+	}
+	return true;
+}
+
+static bool klt_parents(struct klt_scan *sc, struct klt_object *obj, u32 idx)
+{
+	if (obj->flags & KLT_F_CAND)
+		klt_push(sc, obj, idx);
+	return true;
+}
+
+static bool klt_roots(struct klt_scan *sc, struct klt_object *obj, u32 idx)
+{
+	if ((obj->flags & (KLT_F_CAND | KLT_F_HAS_PARENT | KLT_F_REACHED)) ==
+	    KLT_F_CAND) {
+		obj->flags |= KLT_F_REACHED;
+		klt_push(sc, obj, idx);
+	}
+	return true;
+}
+
+/*
+ * What is left unreached hangs off leaked cycles, which have no parentless
+ * member. The first unreached object becomes a direct leak; if a later
+ * walk reaches it from another one, it is demoted to indirect.
+ */
+static bool klt_cycles(struct klt_scan *sc, struct klt_object *obj, u32 idx)
+{
+	if ((obj->flags & (KLT_F_CAND | KLT_F_REACHED)) == KLT_F_CAND) {
+		obj->flags |= KLT_F_REACHED;
+		sc->root_enc = obj->enc_addr;
+		klt_push(sc, obj, idx);
+		return false;
+	}
+	return true;
+}
+
+static bool klt_finish(struct klt_scan *sc, struct klt_object *obj, u32 idx)
+{
+	if (!(obj->flags & KLT_F_CAND))
+		return true;
+	obj->flags &= ~(KLT_F_CAND | KLT_F_HAS_PARENT | KLT_F_REACHED |
+			KLT_F_INDIRECT);
+	obj->flags |= KLT_F_LEAK;
+	if (obj->enc_parent)
+		obj->flags |= KLT_F_INDIRECT;
+	sc->res.leaks++;
+	sc->res.leak_bytes += obj->size;
+	if (!(obj->flags & KLT_F_REPORTED)) {
+		obj->flags |= KLT_F_REPORTED;
+		sc->res.new_leaks++;
+		sc->res.new_bytes += obj->size;
+	}
+	return true;
+}
+
+void klt_scan_end(struct klt_scan *sc, struct klt_scan_result *res)
+{
+	klt_drain(sc);
+	if (!klt_stopped(sc)) {
+		kasan_disable_current();
+		klt_checksum_pass(sc);
+
+		/* Classify the unreferenced objects: direct or indirect. */
+		klt_walk(sc, klt_collect);
+		sc->mode = KLT_PARENT;
+		klt_walk(sc, klt_parents);
+		sc->mode = KLT_REACH;
+		klt_walk(sc, klt_roots);
+		klt_walk(sc, klt_cycles);
+		klt_walk(sc, klt_finish);
+		kasan_enable_current();
+	}
+	*res = sc->res;
+	klt_page_free(sc->buf);
+	klt_page_free(sc->cand);
+	klt_page_free(sc);
+}

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The object store: fixed-size records in pages of our own, indexed by a
+ * u32, kept in an rbtree keyed by address. Callers hold st->lock (a raw
+ * spinlock, irqs off) around every function here except init, destroy and
+ * grow; the hooks run in any context and must never sleep or allocate
+ * through the slab allocator they trace.
+ */
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include "kleaktrack.h"
+
+static_assert(sizeof(struct klt_object) <= 96);
+
+void *klt_page_alloc(gfp_t gfp)
+{
+	struct page *page = alloc_page(gfp | __GFP_ZERO);
+
+	if (!page)
+		return NULL;
+	set_page_private(page, KLT_PAGE_MAGIC);
+	return page_address(page);
+}
+
+void klt_page_free(void *addr)
+{
+	struct page *page;
+
+	if (!addr)
+		return;
+	page = virt_to_page(addr);
+	set_page_private(page, 0);
+	page->index = 0;
+	__free_page(page);
+}
+
+struct klt_object *klt_obj(struct klt_store *st, u32 idx)
+{
+	struct klt_object *base;
+
+	if (!idx || idx > st->nr_pages * KLT_OBJS_PER_PAGE)
+		return NULL;
+	idx--;
+	base = page_address(st->pages[idx / KLT_OBJS_PER_PAGE]);
+	return base + idx % KLT_OBJS_PER_PAGE;
+}
+
+/* Pool pages keep their number in page->index, which we own. */
+u32 klt_obj_idx(struct klt_store *st, struct klt_object *obj)
+{
+	struct klt_object *base = (void *)((unsigned long)obj & PAGE_MASK);
+
+	return virt_to_page(base)->index * KLT_OBJS_PER_PAGE + 1 + (obj - base);
+}
+
+int klt_store_init(struct klt_store *st, unsigned long max_objects,
+		   unsigned long prealloc)
+{
+	memset(st, 0, sizeof(*st));
+	raw_spin_lock_init(&st->lock);
+	st->root = RB_ROOT;
+	if (max_objects < KLT_OBJS_PER_PAGE)
+		max_objects = KLT_OBJS_PER_PAGE;
+	if (max_objects > U32_MAX - KLT_OBJS_PER_PAGE)
+		max_objects = U32_MAX - KLT_OBJS_PER_PAGE;
+	st->max_pages = DIV_ROUND_UP(max_objects, KLT_OBJS_PER_PAGE);
+	st->pages = vzalloc(array_size(st->max_pages, sizeof(*st->pages)));
+	if (!st->pages)
+		return -ENOMEM;
+	return klt_store_grow(st, DIV_ROUND_UP(prealloc, KLT_OBJS_PER_PAGE),
+			      GFP_KERNEL);
+}
+
+void klt_store_destroy(struct klt_store *st)
+{
+	unsigned int i;
+
+	if (!st->pages)
+		return;
+	for (i = 0; i < st->nr_pages; i++)
+		klt_page_free(page_address(st->pages[i]));
+	vfree(st->pages);
+	st->pages = NULL;
+	st->nr_pages = 0;
+}
+
+/*
+ * Add up to @pages record pages. Pages are allocated without the lock and
+ * published one at a time; readers only index below nr_pages.
+ */
+int klt_store_grow(struct klt_store *st, unsigned int pages, gfp_t gfp)
+{
+	unsigned long flags;
+	unsigned int n;
+
+	for (n = 0; n < pages; n++) {
+		struct klt_object *objs;
+		u32 first, i;
+
+		if (READ_ONCE(st->nr_pages) >= st->max_pages)
+			return n ? 0 : -ENOSPC;
+		objs = klt_page_alloc(gfp | __GFP_NOWARN);
+		if (!objs)
+			return n ? 0 : -ENOMEM;
+
+		raw_spin_lock_irqsave(&st->lock, flags);
+		if (st->nr_pages >= st->max_pages) {
+			raw_spin_unlock_irqrestore(&st->lock, flags);
+			klt_page_free(objs);
+			return 0;
+		}
+		first = st->nr_pages * KLT_OBJS_PER_PAGE + 1;
+		virt_to_page(objs)->index = st->nr_pages;
+		st->pages[st->nr_pages] = virt_to_page(objs);
+		/* Publish the page before any index in it can be handed out. */
+		smp_store_release(&st->nr_pages, st->nr_pages + 1);
+		for (i = KLT_OBJS_PER_PAGE; i-- > 0; ) {
+			objs[i].flags = 0;
+			objs[i].next = st->free_head;
+			st->free_head = first + i;
+		}
+		st->nr_free += KLT_OBJS_PER_PAGE;
+		raw_spin_unlock_irqrestore(&st->lock, flags);
+	}
+	return 0;
+}
+
+void klt_store_put(struct klt_store *st, struct klt_object *obj)
+{
+	obj->flags = 0;
+	obj->next = st->free_head;
+	st->free_head = klt_obj_idx(st, obj);
+	st->nr_free++;
+}
+
+/* The record whose object contains @addr (interior pointers count). */
+struct klt_object *klt_store_lookup(struct klt_store *st, unsigned long addr)
+{
+	struct rb_node *n = st->root.rb_node;
+	unsigned long key = klt_enc(addr);
+
+	while (n) {
+		struct klt_object *obj = rb_entry(n, struct klt_object, node);
+
+		if (key < obj->enc_addr)
+			n = n->rb_left;
+		else if (key >= obj->enc_addr + max(obj->size, 1U))
+			n = n->rb_right;
+		else
+			return obj;
+	}
+	return NULL;
+}
+
+/* The first record at or after @addr, or containing it. */
+struct klt_object *klt_store_first_from(struct klt_store *st,
+					unsigned long addr)
+{
+	struct rb_node *n = st->root.rb_node;
+	struct klt_object *best = NULL;
+	unsigned long key = klt_enc(addr);
+
+	while (n) {
+		struct klt_object *obj = rb_entry(n, struct klt_object, node);
+
+		if (key < obj->enc_addr + max(obj->size, 1U)) {
+			best = obj;
+			if (key >= obj->enc_addr)
+				return obj;
+			n = n->rb_left;
+		} else {
+			n = n->rb_right;
+		}
+	}
+	return best;
+}
+
+struct klt_object *klt_store_next(struct klt_object *obj)
+{
+	struct rb_node *n = rb_next(&obj->node);
+
+	return n ? rb_entry(n, struct klt_object, node) : NULL;
+}
+
+/* The first record at an address >= @cursor; 0 means the lowest. */
+struct klt_object *klt_store_from(struct klt_store *st, unsigned long cursor)
+{
+	struct klt_object *obj;
+
+	if (!cursor) {
+		struct rb_node *n = rb_first(&st->root);
+
+		return n ? rb_entry(n, struct klt_object, node) : NULL;
+	}
+	obj = klt_store_first_from(st, cursor);
+	while (obj && klt_obj_addr(obj) < cursor)
+		obj = klt_store_next(obj);
+	return obj;
+}
+
+static void klt_store_unlink(struct klt_store *st, struct klt_object *obj)
+{
+	rb_erase(&obj->node, &st->root);
+	st->nr_live--;
+	st->live_bytes -= obj->size;
+}
+
+/*
+ * Drop a record whose object is gone. A record the scanner is holding (on
+ * its gray list) becomes a zombie that the scanner frees when done.
+ */
+static void klt_store_release(struct klt_store *st, struct klt_object *obj)
+{
+	klt_store_unlink(st, obj);
+	if (obj->flags & KLT_F_HELD)
+		obj->flags = KLT_F_ZOMBIE | KLT_F_HELD;
+	else
+		klt_store_put(st, obj);
+}
+
+/*
+ * Record an allocation. Records overlapping [addr, addr + size) belong to
+ * objects that were freed unseen (a free path without a tracepoint): they
+ * are dropped, and a record starting at @addr is reused in place. Returns
+ * the record to fill in, or NULL when none is free.
+ */
+struct klt_object *klt_store_insert(struct klt_store *st, unsigned long addr,
+				    size_t size, bool *replaced)
+{
+	struct rb_node **link = &st->root.rb_node, *parent = NULL;
+	unsigned long key = klt_enc(addr);
+	struct klt_object *obj, *old;
+	int bound = 64;
+
+	*replaced = false;
+	if (size > U32_MAX)
+		size = U32_MAX;
+
+	/* Stale records overlapping the new object (bounded work). */
+	while (bound-- > 0) {
+		old = klt_store_first_from(st, addr);
+		if (!old || old->enc_addr >= key + max_t(size_t, size, 1))
+			break;
+		if (old->enc_addr == key && !(old->flags & KLT_F_HELD)) {
+			st->live_bytes -= old->size;
+			st->live_bytes += size;
+			old->size = size;
+			*replaced = true;
+			return old;
+		}
+		klt_store_release(st, old);
+		*replaced = true;
+	}
+
+	if (!st->free_head)
+		return NULL;
+	obj = klt_obj(st, st->free_head);
+	st->free_head = obj->next;
+	st->nr_free--;
+
+	while (*link) {
+		struct klt_object *cur = rb_entry(*link, struct klt_object, node);
+
+		parent = *link;
+		if (key < cur->enc_addr)
+			link = &parent->rb_left;
+		else
+			link = &parent->rb_right;
+	}
+	obj->enc_addr = key;
+	obj->size = size;
+	obj->flags = KLT_F_LIVE;
+	obj->next = 0;
+	obj->gen = 0;
+	rb_link_node(&obj->node, parent, link);
+	rb_insert_color(&obj->node, &st->root);
+	st->nr_live++;
+	st->live_bytes += size;
+	if (!st->enc_min || key < st->enc_min)
+		WRITE_ONCE(st->enc_min, key);
+	if (key + size > st->enc_max)
+		WRITE_ONCE(st->enc_max, key + size);
+	return obj;
+}
+
+/* Record a free. Returns false for an object we never tracked. */
+bool klt_store_erase(struct klt_store *st, unsigned long addr)
+{
+	struct rb_node *n = st->root.rb_node;
+	unsigned long key = klt_enc(addr);
+
+	while (n) {
+		struct klt_object *obj = rb_entry(n, struct klt_object, node);
+
+		if (key < obj->enc_addr) {
+			n = n->rb_left;
+		} else if (key > obj->enc_addr) {
+			n = n->rb_right;
+		} else {
+			klt_store_release(st, obj);
+			return true;
+		}
+	}
+	return false;
+}

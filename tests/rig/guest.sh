@@ -1,0 +1,118 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Run one scenario in a qemu guest of one target and judge it.
+#
+#   guest.sh TARGET SCENARIO [-m MiB] [-s CPUS] [-t SECONDS] [-a APPEND]
+#
+# Builds kleaktrack.ko and the test modules against the target's tree,
+# packs a busybox initramfs with them, kleakctl and the scenario, boots
+# qemu (TCG) with a hard timeout and keeps the console log under
+# build/logs/. Prints one "PASS|FAIL|SKIP <target>/<scenario>/<check>"
+# line per check the scenario made, then one for the guest run itself.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+target=${1:?usage: guest.sh TARGET SCENARIO [options]}
+scenario=${2:?usage: guest.sh TARGET SCENARIO [options]}
+shift 2
+mem=512 smp=2 timeout=300 append=""
+while getopts "m:s:t:a:" o; do
+	case $o in
+	m) mem=$OPTARG ;;
+	s) smp=$OPTARG ;;
+	t) timeout=$OPTARG ;;
+	a) append=$OPTARG ;;
+	*) klt_die "bad option" ;;
+	esac
+done
+
+script=$KLT_ROOT/tests/scenarios/$scenario.sh
+[ -f "$script" ] || klt_die "no scenario $scenario ($script)"
+klt_target "$target"
+[ -f "$KLT_IMAGE" ] || klt_die "no kernel image for $target: $KLT_IMAGE"
+[ -d "$KLT_KDIR" ] || klt_die "no build tree for $target: $KLT_KDIR"
+
+name=$target/$scenario
+work=$KLT_OUT/guest/$target
+logdir=$KLT_OUT/logs/$target
+mkdir -p "$work" "$logdir"
+log=$logdir/$scenario.log
+
+# Modules are built once per target and run (the build stamps their tree).
+"$KLT_ROOT/tests/rig/modules.sh" "$target" >"$logdir/build.log" 2>&1 || {
+	echo "FAIL $name/build: module build failed (see $logdir/build.log)"
+	tail -15 "$logdir/build.log" | sed 's/^/    /'
+	exit 1
+}
+mods=$KLT_OUT/modules/$target
+
+# initramfs: busybox, modules, kleakctl, the scenario and its helpers.
+root=$work/root.$scenario
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,lib/klt,etc}
+cp /bin/busybox "$root/bin/busybox"
+for app in $(/bin/busybox --list | grep -vx busybox); do
+	ln -sf /bin/busybox "$root/bin/$app" 2>/dev/null
+done
+cp "$mods"/*.ko "$root/lib/klt/"
+kunit=$KLT_KDIR/lib/kunit/kunit.ko
+[ -f "$kunit" ] && cp "$kunit" "$root/lib/klt/"
+[ -x "$KLT_OUT/kleakctl-static" ] && cp "$KLT_OUT/kleakctl-static" "$root/bin/kleakctl"
+cp "$KLT_ROOT/tests/scenarios/lib.sh" "$root/etc/klt-lib.sh"
+cp "$script" "$root/etc/scenario.sh"
+[ -d "$KLT_ROOT/tests/fixtures" ] && cp -r "$KLT_ROOT/tests/fixtures" "$root/etc/fixtures"
+cat >"$root/init" <<EOF
+#!/bin/sh
+mount -t proc none /proc
+mount -t sysfs none /sys
+mount -t devtmpfs none /dev 2>/dev/null
+mount -t debugfs none /sys/kernel/debug
+export PATH=/bin:/sbin KLT_TARGET=$target KLT_RELEASE=$KLT_RELEASE
+echo "KLT-BEGIN $name"
+cd /tmp && sh -c '. /etc/klt-lib.sh; . /etc/scenario.sh'
+rc=\$?
+echo KLT-DMESG-BEGIN
+dmesg
+echo KLT-DMESG-END
+echo "KLT-END rc=\$rc"
+sync
+reboot -f
+EOF
+chmod +x "$root/init"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/$scenario.cpio.gz"
+
+start=$(date +%s)
+timeout --foreground -k 5 "$timeout" qemu-system-x86_64 -m "$mem" -smp "$smp" \
+	-nographic -no-reboot -kernel "$KLT_IMAGE" \
+	-initrd "$work/$scenario.cpio.gz" \
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=5 nokaslr $append" \
+	</dev/null >"$log" 2>&1
+qrc=$?
+secs=$(($(date +%s) - start))
+tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+
+# Per-check lines from the guest.
+sed -n 's/^KLT: \(PASS\|FAIL\|SKIP\) \(.*\)$/\1 \2/p' "$log" |
+	while read -r verdict rest; do
+		echo "$verdict $name/$rest"
+	done
+
+# The guest run itself: ended, and no splat.
+why=""
+splat='BUG:|WARNING:|Oops|KASAN:|possible recursive locking|inconsistent lock state|sleeping function called from invalid context|INFO: task .* blocked|soft lockup|hard LOCKUP|Kernel panic|general protection fault|circular locking dependency|suspicious RCU usage'
+if grep -Eq "$splat" "$log"; then
+	why="kernel splat"
+elif [ $qrc = 124 ] || [ $qrc = 137 ]; then
+	why="timeout after ${timeout}s"
+elif ! grep -q '^KLT-END' "$log"; then
+	why="guest did not finish (qemu rc $qrc)"
+elif sed -n '/^KLT-KMEMLEAK-BEGIN/,/^KLT-KMEMLEAK-END/p' "$log" | grep -q 'kleaktrack'; then
+	why="kmemleak reports an object allocated by kleaktrack"
+fi
+if [ -z "$why" ]; then
+	echo "PASS $name (${secs}s)"
+else
+	echo "FAIL $name: $why (log: $log)"
+	grep -En -A8 "$splat|^KLT: FAIL" "$log" | head -40 | sed 's/^/    /'
+	exit 1
+fi

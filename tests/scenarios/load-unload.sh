@@ -1,0 +1,21 @@
+# SPDX-License-Identifier: GPL-2.0
+# Load, the debugfs file (root only), parameters, unload; 20 cycles.
+check insmod klt_load
+check debugfs-exists test -f $KLT_DBG
+expect debugfs-mode-0600 600 "$(stat -c %a $KLT_DBG)"
+for p in min_age_ms scan_interval_s max_objects stack_depth sample; do
+	check "param-$p" test -r $KLT_PARAMS/$p
+done
+check report-header grep -q '^# kleaktrack report v1' $KLT_DBG
+check rmmod klt_unload
+check debugfs-gone test ! -e $KLT_DBG
+
+ok=0
+i=0
+while [ $i -lt 20 ]; do
+	klt_load && test -f $KLT_DBG && cat $KLT_DBG >/dev/null && klt_unload &&
+		test ! -e $KLT_DBG && ok=$((ok + 1))
+	i=$((i + 1))
+done
+expect cycles-20 20 $ok
+klt_kmemleak_check
