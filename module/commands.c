@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The words written to /sys/kernel/debug/kleaktrack: kmemleak's (scan,
- * scan=on|off|<secs>, clear, dump=<addr>, stack=on|off) plus track=on|off.
+ * scan=on|off|<secs>, clear, dump=<addr>, stack=on|off) plus track=on|off
+ * and why=<addr> (log what references an object during the next scans).
  * Parsing is separate from doing so that it can be tested on its own.
  */
 #include <linux/ctype.h>
@@ -68,6 +69,10 @@ int klt_parse_cmd(const char *buf, size_t len, struct klt_cmd *cmd)
 	}
 	if (!strncmp(word, "dump=", 5)) {
 		cmd->op = KLT_CMD_DUMP;
+		return kstrtoul(val, 16, &cmd->arg) ? -EINVAL : 0;
+	}
+	if (!strncmp(word, "why=", 4)) {
+		cmd->op = KLT_CMD_WHY;
 		return kstrtoul(val, 16, &cmd->arg) ? -EINVAL : 0;
 	}
 	if (!strncmp(word, "stack=", 6)) {

@@ -31,7 +31,9 @@ static unsigned long klt_iter_kmalloc, klt_iter_cache_alloc;
 
 static void klt_grow_workfn(struct work_struct *work)
 {
-	klt_store_grow(&klt_store, KLT_GROW_PAGES, GFP_KERNEL);
+	/* Full: tombstones are only an accuracy aid, live records are not. */
+	if (klt_store_grow(&klt_store, KLT_GROW_PAGES, GFP_KERNEL))
+		klt_store_reclaim(&klt_store, KLT_GROW_PAGES * KLT_OBJS_PER_PAGE);
 }
 
 static DECLARE_WORK(klt_grow_work, klt_grow_workfn);
@@ -107,6 +109,8 @@ static void klt_record(unsigned long call_site, const void *ptr, size_t size,
 		obj->serial = ++st->serial;
 		this_cpu_write(klt_last_serial, obj->serial);
 		obj->flags &= KLT_F_LIVE | KLT_F_HELD;
+		if (!(obj->flags & KLT_F_HELD))
+			obj->gen = 0;
 		if (in_task())
 			memcpy(obj->comm, current->comm, TASK_COMM_LEN);
 		else
@@ -121,7 +125,7 @@ static void klt_record(unsigned long call_site, const void *ptr, size_t size,
 		atomic_long_inc(&st->stats.replaced);
 	/* Refill early so that bursts find free records. */
 	if (READ_ONCE(st->nr_free) < KLT_GROW_PAGES * KLT_OBJS_PER_PAGE / 4 &&
-	    READ_ONCE(st->nr_pages) < st->max_pages)
+	    (READ_ONCE(st->nr_pages) < st->max_pages || READ_ONCE(st->nr_freed)))
 		irq_work_queue(&klt_grow_irq_work);
 }
 

@@ -89,6 +89,7 @@ struct klt_store {
 	u32 free_head;
 	u32 nr_free;
 	u32 nr_live;
+	u32 nr_freed;			/* tombstones: freed, memory not reused */
 	u32 serial;
 	u64 live_bytes;
 	unsigned long enc_min, enc_max;	/* encoded bounds of all objects */
@@ -112,6 +113,8 @@ struct klt_object *klt_store_first_from(struct klt_store *st,
 struct klt_object *klt_store_next(struct klt_object *obj);
 struct klt_object *klt_store_from(struct klt_store *st, unsigned long cursor);
 void klt_store_put(struct klt_store *st, struct klt_object *obj);
+void klt_store_release(struct klt_store *st, struct klt_object *obj);
+unsigned long klt_store_reclaim(struct klt_store *st, unsigned long max);
 void *klt_page_alloc(gfp_t gfp);
 void klt_page_free(void *addr);
 
@@ -171,6 +174,7 @@ enum klt_cmd_op {
 	KLT_CMD_DUMP,
 	KLT_CMD_STACK,
 	KLT_CMD_TRACK,
+	KLT_CMD_WHY,
 };
 
 struct klt_cmd {
@@ -192,5 +196,6 @@ extern unsigned int klt_stack_depth;
 extern unsigned int klt_sample;
 extern bool klt_tracking;
 extern bool klt_scan_stacks;
+extern unsigned long klt_why_enc;
 
 #endif /* _KLEAKTRACK_H */

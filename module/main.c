@@ -192,6 +192,10 @@ static ssize_t klt_write(struct file *file, const char __user *ubuf,
 	case KLT_CMD_TRACK:
 		WRITE_ONCE(klt_tracking, cmd.arg);
 		break;
+	case KLT_CMD_WHY:
+		/* Encoded, or this variable would be the reference. */
+		WRITE_ONCE(klt_why_enc, cmd.arg ? klt_enc(cmd.arg) : 0);
+		break;
 	}
 	return ret ? ret : len;
 }

@@ -154,7 +154,7 @@ int klt_format_object(struct klt_store *st, struct klt_object *o, char *buf,
 	pos += scnprintf(buf + pos, len - pos, "  backtrace (crc %x):\n",
 			 o->checksum);
 	for (i = 0; i < nr; i++)
-		pos += scnprintf(buf + pos, len - pos, "    [<%pK>] %pS\n",
+		pos += scnprintf(buf + pos, len - pos, "    [<%px>] %pS\n",
 				 (void *)entries[i], (void *)entries[i]);
 	return pos;
 }

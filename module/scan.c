@@ -54,11 +54,16 @@ struct klt_scan {
 	unsigned long root_enc;		/* stand-in root of a leaked cycle */
 	unsigned long lo, hi;		/* encoded bounds of the store */
 	unsigned long stack_pfn[KLT_STACK_PFNS];
-	unsigned long *stacks;		/* sorted task stack pfns, stack=off */
+	unsigned long *stacks;		/* sorted pfns of task stacks */
 	unsigned int nstacks;
+	struct task_struct **tasks;	/* pinned while their stacks are read */
+	unsigned int ntasks;
 	DECLARE_BITMAP(skip, KLT_WORDS);
 	struct klt_scan_result res;
 	unsigned long since_resched;
+	unsigned long why_lo, why_hi;	/* encoded range of a "why=" object */
+	unsigned int why_told;
+	const char *what;		/* what is being scanned, for why= */
 };
 
 static_assert(sizeof(struct klt_scan) <= PAGE_SIZE);
@@ -119,7 +124,8 @@ static void klt_flush(struct klt_scan *sc)
 			if (obj->gen == sc->gen)
 				break;
 			obj->gen = sc->gen;
-			klt_push(sc, obj, klt_obj_idx(st, obj));
+			if (!(obj->flags & KLT_F_HELD))
+				klt_push(sc, obj, klt_obj_idx(st, obj));
 			break;
 		case KLT_PARENT:
 			if ((obj->flags & KLT_F_CAND) &&
@@ -148,9 +154,23 @@ static void klt_flush(struct klt_scan *sc)
 	sc->ncand = 0;
 }
 
+/* "why=<addr>": tell where references to the watched object are. */
+static void klt_why(struct klt_scan *sc, unsigned long v, unsigned long from)
+{
+	if (sc->why_told++ >= 8)
+		return;
+	struct page *pg = virt_addr_valid(from) ? virt_to_page(from) : NULL;
+
+	pr_info("kleaktrack: why: 0x%lx is referenced from 0x%lx (%s)\n",
+		klt_dec(v), from, sc->what);
+	if (pg)
+		pr_info("kleaktrack: why:   page flags %pGp count %d type %x private %lx\n",
+			&pg->flags, page_ref_count(pg), pg->page_type, pg->private);
+}
+
 /* Collect the words of sc->buf that fall inside a tracked object's range. */
 static void klt_scan_words(struct klt_scan *sc, unsigned int nwords,
-			   const unsigned long *skip)
+			   const unsigned long *skip, unsigned long from)
 {
 	const unsigned long *w = sc->buf;
 	unsigned long lo = sc->lo, hi = sc->hi;
@@ -163,6 +183,8 @@ static void klt_scan_words(struct klt_scan *sc, unsigned int nwords,
 			continue;
 		if (skip && test_bit(i, skip))
 			continue;
+		if (unlikely(sc->why_hi) && v >= sc->why_lo && v < sc->why_hi)
+			klt_why(sc, v, from + i * sizeof(long));
 		sc->cand[sc->ncand++] = v;
 		if (sc->ncand == KLT_CAND_MAX)
 			klt_flush(sc);
@@ -181,7 +203,8 @@ static void klt_scan_range(struct klt_scan *sc, unsigned long start,
 		if (!n)
 			break;
 		if (!copy_from_kernel_nofault(sc->buf, (void *)start, n))
-			klt_scan_words(sc, n / sizeof(unsigned long), NULL);
+			klt_scan_words(sc, n / sizeof(unsigned long), NULL,
+				       start);
 		start += n;
 		len -= n;
 		klt_maybe_resched(sc, n);
@@ -213,14 +236,21 @@ static void klt_drain(struct klt_scan *sc)
 			raw_spin_unlock_irqrestore(&st->lock, flags);
 			continue;
 		}
+		if (!(obj->flags & KLT_F_LIVE)) {
+			raw_spin_unlock_irqrestore(&st->lock, flags);
+			continue;		/* freed meanwhile */
+		}
 		addr = klt_obj_addr(obj);
 		size = obj->size;
 		sc->self_enc = obj->enc_addr;
 		raw_spin_unlock_irqrestore(&st->lock, flags);
 
+		sc->what = "tracked object";
 		klt_scan_range(sc, addr, size);
 	}
 }
+
+unsigned long klt_why_enc;
 
 struct klt_scan *klt_scan_begin(struct klt_store *st, unsigned long min_age,
 				klt_stop_fn stop)
@@ -256,7 +286,16 @@ struct klt_scan *klt_scan_begin(struct klt_store *st, unsigned long min_age,
 	sc->start = jiffies;
 	sc->lo = st->enc_min;
 	sc->hi = st->enc_max;
+	if (klt_why_enc) {
+		struct klt_object *obj = klt_store_lookup(st, klt_dec(klt_why_enc));
+
+		if (obj) {
+			sc->why_lo = obj->enc_addr;
+			sc->why_hi = obj->enc_addr + max(obj->size, 1U);
+		}
+	}
 	raw_spin_unlock_irqrestore(&st->lock, flags);
+	sc->what = "block";
 	return sc;
 }
 
@@ -334,17 +373,23 @@ static int klt_cmp_pfn(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+#define KLT_STACK_PAGES	8	/* pages of pfns and of task pointers */
+
 /*
- * "stack=off": collect the pages of every task stack so the RAM walk can
- * leave them out. Threads beyond what one page of pfns holds stay roots.
+ * Task stacks are scanned task by task, from the saved stack pointer up:
+ * the dead part below it keeps stale pointers for as long as nothing
+ * deeper runs there, and would hide leaks. So the RAM walk leaves out the
+ * stack pages of every task it knows of. Beyond KLT_STACK_PAGES pages of
+ * pfns (1024 threads), the remaining stacks are scanned whole.
  */
 static void klt_collect_stacks(struct klt_scan *sc)
 {
-	unsigned long max = PAGE_SIZE / sizeof(unsigned long);
+	unsigned long max = KLT_STACK_PAGES * PAGE_SIZE / sizeof(unsigned long);
 	struct task_struct *g, *t;
 
-	sc->stacks = klt_page_alloc(GFP_KERNEL);
-	if (!sc->stacks)
+	sc->stacks = vmalloc(KLT_STACK_PAGES * PAGE_SIZE);
+	sc->tasks = vmalloc(KLT_STACK_PAGES * PAGE_SIZE);
+	if (!sc->stacks || !sc->tasks)
 		return;
 	rcu_read_lock();
 	for_each_process_thread(g, t) {
@@ -359,9 +404,47 @@ static void klt_collect_stacks(struct klt_scan *sc)
 			if (p)
 				sc->stacks[sc->nstacks++] = page_to_pfn(p);
 		}
+		get_task_struct(t);
+		sc->tasks[sc->ntasks++] = t;
 	}
 	rcu_read_unlock();
 	sort(sc->stacks, sc->nstacks, sizeof(unsigned long), klt_cmp_pfn, NULL);
+}
+
+static bool klt_on_cpu(struct task_struct *t)
+{
+#ifdef CONFIG_SMP
+	return READ_ONCE(t->on_cpu);
+#else
+	return false;	/* only current runs, and it is skipped */
+#endif
+}
+
+/* The live part of each known task's stack; none of it with stack=off. */
+static void klt_scan_task_stacks(struct klt_scan *sc, bool scan_stacks)
+{
+	unsigned int i;
+
+	for (i = 0; i < sc->ntasks; i++) {
+		struct task_struct *t = sc->tasks[i];
+		unsigned long base = (unsigned long)READ_ONCE(t->stack);
+		unsigned long sp = READ_ONCE(t->thread.sp);
+
+		if (scan_stacks && t != current && base && !klt_stopped(sc)) {
+			/* A task running right now has no saved pointer. */
+			if (klt_on_cpu(t) || sp < base || sp >= base + THREAD_SIZE)
+				sp = base;
+			sc->what = "task stack";
+			klt_scan_range(sc, sp, base + THREAD_SIZE - sp);
+		}
+		put_task_struct(t);
+	}
+	sc->ntasks = 0;
+	vfree(sc->tasks);
+	vfree(sc->stacks);
+	sc->tasks = NULL;
+	sc->stacks = NULL;
+	sc->nstacks = 0;
 }
 
 static bool klt_is_task_stack(struct klt_scan *sc, unsigned long pfn)
@@ -424,7 +507,9 @@ static void klt_scan_pfn(struct klt_scan *sc, unsigned long pfn,
 		return;				/* not in the direct map */
 	if (kind == KLT_PAGE_OBJECTS && klt_page_skip_map(sc, addr))
 		skip = sc->skip;
-	klt_scan_words(sc, KLT_WORDS, skip);
+	sc->what = kind == KLT_PAGE_OBJECTS ? "slab or large kmalloc page" :
+		   PageReserved(pfn_to_page(pfn)) ? "reserved page" : "page";
+	klt_scan_words(sc, KLT_WORDS, skip, addr);
 	sc->res.pages++;
 }
 
@@ -454,8 +539,7 @@ int klt_scan_ram(struct klt_scan *sc, bool scan_stacks)
 
 	sc->mode = KLT_MARK;
 	klt_note_own_stack(sc);
-	if (!scan_stacks)
-		klt_collect_stacks(sc);
+	klt_collect_stacks(sc);
 	kasan_disable_current();
 	for_each_online_node(nid) {
 		pg_data_t *pgdat = NODE_DATA(nid);
@@ -465,9 +549,10 @@ int klt_scan_ram(struct klt_scan *sc, bool scan_stacks)
 		klt_flush(sc);
 		klt_drain(sc);
 	}
+	klt_scan_task_stacks(sc, scan_stacks);
+	klt_flush(sc);
+	klt_drain(sc);
 	kasan_enable_current();
-	klt_page_free(sc->stacks);
-	sc->stacks = NULL;
 	return sc->res.interrupted ? -EINTR : 0;
 }
 
@@ -524,7 +609,7 @@ static u32 klt_checksum(struct klt_scan *sc, unsigned long addr, u32 size)
 
 static bool klt_white_old(struct klt_scan *sc, struct klt_object *obj)
 {
-	return obj->gen != sc->gen && !(obj->flags & KLT_F_CLEARED) &&
+	return (obj->flags & KLT_F_LIVE) && obj->gen != sc->gen && !(obj->flags & KLT_F_CLEARED) &&
 	       klt_old_enough(sc, obj);
 }
 
@@ -565,6 +650,7 @@ static void klt_checksum_pass(struct klt_scan *sc)
 			raw_spin_lock_irqsave(&st->lock, flags);
 			obj = klt_store_lookup(st, b[i].addr);
 			if (obj && obj->serial == b[i].serial &&
+			    (obj->flags & KLT_F_LIVE) && !(obj->flags & KLT_F_HELD) &&
 			    klt_obj_addr(obj) == b[i].addr &&
 			    obj->gen != sc->gen) {
 				if ((obj->flags & KLT_F_SUMMED) &&

@@ -202,15 +202,19 @@ struct klt_object *klt_store_from(struct klt_store *st, unsigned long cursor)
 static void klt_store_unlink(struct klt_store *st, struct klt_object *obj)
 {
 	rb_erase(&obj->node, &st->root);
-	st->nr_live--;
-	st->live_bytes -= obj->size;
+	if (obj->flags & KLT_F_LIVE) {
+		st->nr_live--;
+		st->live_bytes -= obj->size;
+	} else {
+		st->nr_freed--;
+	}
 }
 
 /*
- * Drop a record whose object is gone. A record the scanner is holding (on
- * its gray list) becomes a zombie that the scanner frees when done.
+ * Drop a record from the tree. One the scanner is holding (on its gray
+ * list) becomes a zombie that the scanner frees when done.
  */
-static void klt_store_release(struct klt_store *st, struct klt_object *obj)
+void klt_store_release(struct klt_store *st, struct klt_object *obj)
 {
 	klt_store_unlink(st, obj);
 	if (obj->flags & KLT_F_HELD)
@@ -220,10 +224,10 @@ static void klt_store_release(struct klt_store *st, struct klt_object *obj)
 }
 
 /*
- * Record an allocation. Records overlapping [addr, addr + size) belong to
- * objects that were freed unseen (a free path without a tracepoint): they
- * are dropped, and a record starting at @addr is reused in place. Returns
- * the record to fill in, or NULL when none is free.
+ * Record an allocation. A record at @addr, live (its free went unseen) or
+ * a tombstone, is reused in place; other records overlapping the new object
+ * are stale and dropped. Returns the record to fill in, or NULL when none
+ * is free; *replaced tells that a live record was overwritten.
  */
 struct klt_object *klt_store_insert(struct klt_store *st, unsigned long addr,
 				    size_t size, bool *replaced)
@@ -242,15 +246,22 @@ struct klt_object *klt_store_insert(struct klt_store *st, unsigned long addr,
 		old = klt_store_first_from(st, addr);
 		if (!old || old->enc_addr >= key + max_t(size_t, size, 1))
 			break;
-		if (old->enc_addr == key && !(old->flags & KLT_F_HELD)) {
-			st->live_bytes -= old->size;
+		if (old->enc_addr == key) {
+			if (old->flags & KLT_F_LIVE) {
+				*replaced = true;
+				st->live_bytes -= old->size;
+			} else {
+				st->nr_freed--;
+				st->nr_live++;
+			}
 			st->live_bytes += size;
 			old->size = size;
-			*replaced = true;
-			return old;
+			old->flags = KLT_F_LIVE | (old->flags & KLT_F_HELD);
+			goto bounds;
 		}
+		if (old->flags & KLT_F_LIVE)
+			*replaced = true;
 		klt_store_release(st, old);
-		*replaced = true;
 	}
 
 	if (!st->free_head)
@@ -277,14 +288,21 @@ struct klt_object *klt_store_insert(struct klt_store *st, unsigned long addr,
 	rb_insert_color(&obj->node, &st->root);
 	st->nr_live++;
 	st->live_bytes += size;
+	old = obj;
+bounds:
 	if (!st->enc_min || key < st->enc_min)
 		WRITE_ONCE(st->enc_min, key);
 	if (key + size > st->enc_max)
 		WRITE_ONCE(st->enc_max, key + size);
-	return obj;
+	return old;
 }
 
-/* Record a free. Returns false for an object we never tracked. */
+/*
+ * Record a free. The record stays as a tombstone: the scan must not take
+ * the stale contents of free slab memory for references, and the next
+ * allocation at this address reuses it. Returns false for an object we
+ * never tracked.
+ */
 bool klt_store_erase(struct klt_store *st, unsigned long addr)
 {
 	struct rb_node *n = st->root.rb_node;
@@ -297,10 +315,45 @@ bool klt_store_erase(struct klt_store *st, unsigned long addr)
 			n = n->rb_left;
 		} else if (key > obj->enc_addr) {
 			n = n->rb_right;
-		} else {
-			klt_store_release(st, obj);
+		} else if (obj->flags & KLT_F_LIVE) {
+			obj->flags &= KLT_F_HELD;
+			st->nr_live--;
+			st->live_bytes -= obj->size;
+			st->nr_freed++;
 			return true;
+		} else {
+			return false;
 		}
 	}
 	return false;
+}
+
+/*
+ * When the pool is full, tombstones go first: drop up to @max of them.
+ * Takes the lock per batch; process context only.
+ */
+unsigned long klt_store_reclaim(struct klt_store *st, unsigned long max)
+{
+	unsigned long cursor = 0, flags, done = 0;
+
+	while (done < max) {
+		struct klt_object *obj, *next;
+		int batch = 0;
+
+		raw_spin_lock_irqsave(&st->lock, flags);
+		obj = klt_store_from(st, cursor);
+		for (; obj && batch < 256 && done < max; obj = next, batch++) {
+			next = klt_store_next(obj);
+			cursor = klt_obj_addr(obj) + 1;
+			if (obj->flags & (KLT_F_LIVE | KLT_F_HELD))
+				continue;
+			klt_store_release(st, obj);
+			done++;
+		}
+		raw_spin_unlock_irqrestore(&st->lock, flags);
+		if (!obj)
+			break;
+		cond_resched();
+	}
+	return done;
 }

@@ -37,6 +37,7 @@ work=$KLT_OUT/guest/$target
 logdir=$KLT_OUT/logs/$target
 mkdir -p "$work" "$logdir"
 log=$logdir/$scenario.log
+rm -f "$log"
 
 # Modules are built once per target and run (the build stamps their tree).
 "$KLT_ROOT/tests/rig/modules.sh" "$target" >"$logdir/build.log" 2>&1 || {

@@ -43,3 +43,37 @@ klt_kmemleak_check() {
 	cat /sys/kernel/debug/kmemleak
 	echo KLT-KMEMLEAK-END
 }
+
+# One line per report entry: "<size> <direct|indirect> <first frame of the
+# sample module, or -> <comm>".
+klt_entries() {
+	awk '
+	function out() { if (size != "") print size, class, (fn == "" ? "-" : fn), comm }
+	/^unreferenced object / { out(); size = $5; sub(/\):$/, "", size); class = "direct"; fn = ""; comm = "" }
+	/^  comm "/ { comm = $2; gsub(/[",]/, "", comm) }
+	/^  leak: / { class = $2 }
+	/^    \[</ && fn == "" { f = $2; sub(/\+.*/, "", f); if (f ~ /^(leaky|keep)_/) fn = f }
+	END { out() }' "$1"
+}
+
+# count_entries FILE PATTERN: entries whose summary line matches PATTERN.
+count_entries() { klt_entries "$1" | grep -c "$2"; }
+
+# Scan twice, min_age_ms apart, as kmemleak users do to confirm leaks.
+klt_scan_twice() {
+	klt_cmd scan
+	sleep $(( ($(cat $KLT_PARAMS/min_age_ms) + 999) / 1000 ))
+	klt_cmd scan
+}
+
+# Some ordinary activity: forks reuse (and clear) cached task stacks and
+# the slab churns, as on any running system. A conservative scanner cannot
+# tell a stale copy of a pointer from a live one; churn ages stale copies
+# out, as it does on a real machine between two scans.
+klt_churn() {
+	_i=0
+	while [ $_i -lt 8 ]; do
+		sh -c 'ls -R /sys/kernel > /dev/null 2>&1; cat /proc/meminfo > /dev/null'
+		_i=$((_i + 1))
+	done
+}

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A module that leaks on purpose, for kleaktrack's scenarios and demo.
+ *
+ * Load it before kleaktrack (its init allocates a "holder" object that the
+ * tracker will not know about), then write 1 to the "plant" parameter to
+ * make, each in its own function so that backtraces tell them apart:
+ *
+ *   leaks:     leaky_kmalloc (100 B), leaky_cache_alloc (72 B cache),
+ *              leaky_list (1 + 10 nodes of 64 B), leaky_timer_fn (48 B, in
+ *              softirq), leaky_large (12000 B), leaky_krealloc (4096 B)
+ *   not leaks: keep_bss, keep_percpu, keep_vmalloc, keep_kthread,
+ *              keep_in_old, keep_interior, keep_rcu (kfree_rcu),
+ *              keep_bulk (kmem_cache_free_bulk)
+ *
+ * The leaked pointers are kept bit-inverted, which no scanner can follow,
+ * so that unloading frees everything.
+ */
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <linux/timer.h>
+#include <linux/vmalloc.h>
+
+#define LIST_NODES	10
+#define MAX_HIDDEN	32
+#define NR_RCU		64
+#define NR_BULK		16
+
+struct node {
+	struct node *next;
+	char pad[56];
+};
+
+struct rcu_obj {
+	struct rcu_head rcu;
+	char pad[40];
+};
+
+static unsigned long hidden[MAX_HIDDEN];	/* ~pointer, kfree'd at exit */
+static int nr_hidden;
+static struct kmem_cache *leaky_cache;
+static void *holder;				/* allocated at load */
+static void *keep_bss_ptr;
+static DEFINE_PER_CPU(void *, keep_pcpu_ptr);
+static void **keep_vbuf;
+static void *keep_interior_ptr;
+static struct task_struct *keep_task;
+static struct timer_list leak_timer;
+static DECLARE_COMPLETION(timer_done);
+static bool planted;
+
+static void hide(void *p)
+{
+	if (p && nr_hidden < MAX_HIDDEN)
+		hidden[nr_hidden++] = ~(unsigned long)p;
+}
+
+/* Addresses for kleaktrack's why=/dump= commands in the scenarios. */
+static void tell(const char *what, void *p)
+{
+	pr_info("kleaktrack_leaky: %s at 0x%lx\n", what, (unsigned long)p);
+}
+
+static noinline void leaky_kmalloc(void)
+{
+	void *p = kmalloc(100, GFP_KERNEL);
+
+	if (p)
+		memset(p, 0x6b, 100);
+	hide(p);
+}
+
+static noinline void leaky_cache_alloc(void)
+{
+	void *p = kmem_cache_alloc(leaky_cache, GFP_KERNEL);
+
+	if (p)
+		memset(p, 0x6c, 72);
+	/* Objects of our cache go back to it: remember which is which. */
+	if (p && nr_hidden < MAX_HIDDEN)
+		hidden[nr_hidden++] = ~((unsigned long)p | 1);
+}
+
+static noinline void leaky_list(void)
+{
+	struct node *head = NULL;
+	int i;
+
+	for (i = 0; i <= LIST_NODES; i++) {
+		struct node *n = kzalloc(sizeof(*n), GFP_KERNEL);
+
+		if (!n)
+			break;
+		n->next = head;
+		head = n;
+		hide(n);
+		tell("leaky_list", n);
+	}
+}
+
+static noinline void leaky_timer_fn(struct timer_list *t)
+{
+	void *p = kmalloc(48, GFP_ATOMIC);
+
+	if (p)
+		memset(p, 0x6d, 48);
+	hide(p);
+	tell("leaky_timer_fn", p);
+	complete(&timer_done);
+}
+
+static noinline void leaky_large(void)
+{
+	void *p = kmalloc(12000, GFP_KERNEL);
+
+	if (p)
+		memset(p, 0x6e, 12000);
+	hide(p);
+	tell("leaky_large", p);
+}
+
+static noinline void leaky_krealloc(void)
+{
+	void *p = kmalloc(64, GFP_KERNEL), *q;
+
+	if (!p)
+		return;
+	q = krealloc(p, 4096, GFP_KERNEL);
+	if (!q) {
+		kfree(p);
+		return;
+	}
+	memset(q, 0x6f, 4096);
+	hide(q);
+}
+
+static noinline void keep_bss(void)
+{
+	keep_bss_ptr = kmalloc(200, GFP_KERNEL);
+}
+
+static noinline void keep_percpu(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		per_cpu(keep_pcpu_ptr, cpu) = kmalloc(40, GFP_KERNEL);
+}
+
+static noinline void keep_vmalloc(void)
+{
+	keep_vbuf = vzalloc(PAGE_SIZE);
+	if (keep_vbuf)
+		keep_vbuf[7] = kmalloc(56, GFP_KERNEL);
+}
+
+static noinline int keep_kthread(void *unused)
+{
+	void * volatile p = kmalloc(88, GFP_KERNEL);
+
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(HZ);
+	kfree(p);
+	return 0;
+}
+
+static noinline void keep_in_old(void)
+{
+	if (holder)
+		*(void **)holder = kmalloc(120, GFP_KERNEL);
+}
+
+static noinline void keep_interior(void)
+{
+	char *p = kmalloc(128, GFP_KERNEL);
+
+	keep_interior_ptr = p ? p + 40 : NULL;
+}
+
+static void rcu_obj_free(struct rcu_obj *o)
+{
+	kfree_rcu(o, rcu);
+}
+
+static noinline void keep_rcu(void)
+{
+	int i;
+
+	for (i = 0; i < NR_RCU; i++) {
+		struct rcu_obj *o = kmalloc(sizeof(*o), GFP_KERNEL);
+
+		if (o)
+			rcu_obj_free(o);
+	}
+}
+
+static noinline void keep_bulk(void)
+{
+	void *objs[NR_BULK];
+	int i, n = 0;
+
+	for (i = 0; i < NR_BULK; i++) {
+		objs[n] = kmem_cache_alloc(leaky_cache, GFP_KERNEL);
+		if (objs[n])
+			n++;
+	}
+	kmem_cache_free_bulk(leaky_cache, n, objs);
+}
+
+static int plant_set(const char *val, const struct kernel_param *kp)
+{
+	if (planted)
+		return -EBUSY;
+	planted = true;
+
+	leaky_kmalloc();
+	leaky_cache_alloc();
+	leaky_list();
+	leaky_large();
+	leaky_krealloc();
+	mod_timer(&leak_timer, jiffies + 1);
+	wait_for_completion(&timer_done);
+
+	keep_bss();
+	keep_percpu();
+	keep_vmalloc();
+	keep_task = kthread_run(keep_kthread, NULL, "keep_kthread");
+	keep_in_old();
+	keep_interior();
+	keep_rcu();
+	keep_bulk();
+	pr_info("kleaktrack_leaky: planted %d leaks\n", nr_hidden);
+	return 0;
+}
+
+static const struct kernel_param_ops plant_ops = {
+	.set = plant_set,
+	.get = param_get_bool,
+};
+module_param_cb(plant, &plant_ops, &planted, 0600);
+MODULE_PARM_DESC(plant, "Write 1 to plant the leaks and the decoys");
+
+static void leaky_ctor(void *obj)
+{
+}
+
+static int __init leaky_init(void)
+{
+	/* A constructor keeps the cache from merging, so reports name it. */
+	leaky_cache = kmem_cache_create("leaky_cache", 72, 0, 0, leaky_ctor);
+	if (!leaky_cache)
+		return -ENOMEM;
+	holder = kzalloc(64, GFP_KERNEL);
+	timer_setup(&leak_timer, leaky_timer_fn, 0);
+	return 0;
+}
+
+static void __exit leaky_exit(void)
+{
+	int cpu, i;
+
+	del_timer_sync(&leak_timer);
+	if (keep_task && !IS_ERR(keep_task))
+		kthread_stop(keep_task);
+	for (i = 0; i < nr_hidden; i++) {
+		unsigned long p = ~hidden[i];
+
+		if (p & 1)
+			kmem_cache_free(leaky_cache, (void *)(p & ~1UL));
+		else
+			kfree((void *)p);
+	}
+	kfree(keep_bss_ptr);
+	for_each_possible_cpu(cpu)
+		kfree(per_cpu(keep_pcpu_ptr, cpu));
+	if (keep_vbuf)
+		kfree(keep_vbuf[7]);
+	vfree(keep_vbuf);
+	if (holder)
+		kfree(*(void **)holder);
+	kfree(holder);
+	if (keep_interior_ptr)
+		kfree((char *)keep_interior_ptr - 40);
+	/* kfree_rcu callbacks must not outlive the cache they free to. */
+	rcu_barrier();
+	kmem_cache_destroy(leaky_cache);
+}
+
+module_init(leaky_init);
+module_exit(leaky_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Leaks memory on purpose to test kleaktrack");

@@ -1,0 +1,37 @@
+# SPDX-License-Identifier: GPL-2.0
+# The planted leaks are all found, with the right sizes, classes and
+# stacks; the decoys that are still referenced are not.
+check insmod-leaky insmod $KLT_MODS/kleaktrack_leaky.ko
+check insmod klt_load min_age_ms=1000 scan_interval_s=0
+check plant sh -c "echo 1 > /sys/module/kleaktrack_leaky/parameters/plant"
+# kfree_rcu batches are freed a few seconds later.
+sleep 7
+klt_churn
+check scan-twice klt_scan_twice
+cat $KLT_DBG > /tmp/report
+echo KLT-REPORT-BEGIN
+cat /tmp/report
+echo KLT-REPORT-END
+klt_entries /tmp/report > /tmp/entries
+cat /tmp/entries
+
+expect leak-kmalloc 1 "$(count_entries /tmp/report '^100 direct leaky_kmalloc ')"
+expect leak-cache 1 "$(count_entries /tmp/report '^72 direct leaky_cache_alloc ')"
+expect leak-list-direct 1 "$(count_entries /tmp/report '^64 direct leaky_list ')"
+expect leak-list-indirect 10 "$(count_entries /tmp/report '^64 indirect leaky_list ')"
+expect leak-softirq 1 "$(count_entries /tmp/report '^48 direct leaky_timer_fn ')"
+expect leak-large 1 "$(count_entries /tmp/report '^12000 direct leaky_large ')"
+expect leak-krealloc 1 "$(count_entries /tmp/report '^4096 direct leaky_krealloc ')"
+for d in keep_bss keep_percpu keep_vmalloc keep_kthread keep_in_old \
+	 keep_interior keep_rcu keep_bulk; do
+	expect "not-reported-$d" 0 "$(count_entries /tmp/report " $d ")"
+done
+expect no-unplanted-leaks 0 "$(count_entries /tmp/report ' - ')"
+expect header-leaks 16 "$(klt_hdr leaks)"
+check pr-info-line sh -c "dmesg | grep -q 'kleaktrack: [0-9]* new suspected memory leaks (see /sys/kernel/debug/kleaktrack)'"
+
+check clear klt_cmd clear
+expect cleared-report-empty 0 "$(klt_hdr leaks)"
+check rmmod-leaky rmmod kleaktrack_leaky
+check rmmod klt_unload
+klt_kmemleak_check
