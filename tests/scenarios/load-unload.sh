@@ -19,3 +19,32 @@ while [ $i -lt 20 ]; do
 done
 expect cycles-20 20 $ok
 klt_kmemleak_check
+
+# Unload during an allocation storm and during a scan.
+( while [ ! -e /tmp/stop ]; do ls -R /sys > /dev/null 2>&1; done ) &
+storm=$!
+ok=0
+i=0
+while [ $i -lt 5 ]; do
+	klt_load scan_interval_s=0 min_age_ms=0 || break
+	( echo scan > $KLT_DBG ) &
+	scanner=$!
+	sleep 1
+	# The writer holds the file open: rmmod is refused until it is done.
+	tries=0
+	while ! rmmod kleaktrack 2>/dev/null && [ $tries -lt 100 ]; do
+		sleep 1
+		tries=$((tries + 1))
+	done
+	wait $scanner
+	[ -e $KLT_DBG ] || ok=$((ok + 1))
+	i=$((i + 1))
+done
+touch /tmp/stop
+wait $storm
+expect unload-under-load-5 5 $ok
+
+# The automatic scanner is stopped mid-scan by rmmod.
+check load-autoscan klt_load scan_interval_s=1 min_age_ms=0
+sleep 2
+check rmmod-during-autoscan klt_unload

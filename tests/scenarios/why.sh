@@ -5,10 +5,11 @@ klt_load min_age_ms=1000 scan_interval_s=0
 echo 1 > /sys/module/kleaktrack_leaky/parameters/plant
 sleep 7
 klt_churn
-klt_scan_twice
+kleakctl scan --twice
 grep '^unreferenced' $KLT_DBG
 for a in $(dmesg | sed -n 's/.*kleaktrack_leaky: .* at 0x\([0-9a-f]*\)$/\1/p'); do
+	kleakctl scan >/dev/null
 	klt_cmd "why=$a"
-	klt_cmd scan
+	kleakctl scan
 done
 dmesg | grep 'why:'

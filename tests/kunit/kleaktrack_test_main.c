@@ -1,0 +1,563 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for kleaktrack: the object store, the mark and classify
+ * logic on synthetic object graphs, command parsing and report formatting.
+ *
+ * The scanner runs here on a private store and on explicit root blocks, so
+ * the graphs are exactly what each test builds.
+ */
+#include <kunit/test.h>
+#include <linux/jiffies.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include "kleaktrack.h"
+
+#define BASE	0xffff888000100000UL
+
+struct klt_test_ctx {
+	struct klt_store st;
+};
+
+static int klt_store_test_init(struct kunit *test)
+{
+	struct klt_test_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	KUNIT_ASSERT_EQ(test, klt_store_init(&ctx->st, 4 * KLT_OBJS_PER_PAGE,
+					     4 * KLT_OBJS_PER_PAGE), 0);
+	test->priv = ctx;
+	return 0;
+}
+
+static void klt_store_test_exit(struct kunit *test)
+{
+	struct klt_test_ctx *ctx = test->priv;
+
+	klt_store_destroy(&ctx->st);
+}
+
+static struct klt_object *ins(struct kunit *test, unsigned long addr,
+			      size_t size, bool *replaced)
+{
+	struct klt_test_ctx *ctx = test->priv;
+	struct klt_object *obj;
+	unsigned long flags;
+	bool r;
+
+	raw_spin_lock_irqsave(&ctx->st.lock, flags);
+	obj = klt_store_insert(&ctx->st, addr, size, replaced ? replaced : &r);
+	if (obj) {
+		obj->serial = ++ctx->st.serial;
+		obj->jiffies = (u32)(jiffies - 60 * HZ);
+		obj->stack = 0;
+		obj->enc_cache = 0;
+		obj->enc_parent = 0;
+		obj->pid = 1;
+		strscpy(obj->comm, "kunit", sizeof(obj->comm));
+	}
+	raw_spin_unlock_irqrestore(&ctx->st.lock, flags);
+	return obj;
+}
+
+static struct klt_object *lookup(struct kunit *test, unsigned long addr)
+{
+	struct klt_test_ctx *ctx = test->priv;
+
+	return klt_store_lookup(&ctx->st, addr);
+}
+
+static bool erase(struct kunit *test, unsigned long addr)
+{
+	struct klt_test_ctx *ctx = test->priv;
+
+	return klt_store_erase(&ctx->st, addr);
+}
+
+static void store_insert_lookup(struct kunit *test)
+{
+	struct klt_object *a = ins(test, BASE, 64, NULL);
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_EXPECT_EQ(test, klt_obj_addr(a), BASE);
+	KUNIT_EXPECT_PTR_EQ(test, lookup(test, BASE), a);
+	KUNIT_EXPECT_PTR_EQ(test, lookup(test, BASE + 40), a);
+	KUNIT_EXPECT_PTR_EQ(test, lookup(test, BASE + 63), a);
+	KUNIT_EXPECT_NULL(test, lookup(test, BASE + 64));
+	KUNIT_EXPECT_NULL(test, lookup(test, BASE - 1));
+	/* Never stored raw: that would make every object look referenced. */
+	KUNIT_EXPECT_NE(test, a->enc_addr, BASE);
+}
+
+static void store_ordering(struct kunit *test)
+{
+	static const unsigned int offs[] = { 7, 3, 11, 0, 9, 1, 5, 13, 2 };
+	struct klt_test_ctx *ctx = test->priv;
+	struct klt_object *obj;
+	unsigned long last = 0;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(offs); i++)
+		KUNIT_ASSERT_NOT_NULL(test, ins(test, BASE + offs[i] * 128, 64,
+						NULL));
+	for (obj = klt_store_from(&ctx->st, 0); obj; obj = klt_store_next(obj)) {
+		KUNIT_EXPECT_GT(test, klt_obj_addr(obj), last);
+		last = klt_obj_addr(obj);
+		n++;
+	}
+	KUNIT_EXPECT_EQ(test, n, ARRAY_SIZE(offs));
+	KUNIT_EXPECT_EQ(test, ctx->st.nr_live, ARRAY_SIZE(offs));
+	/* A cursor starts at the object containing it, or the next one. */
+	obj = klt_store_from(&ctx->st, BASE + 3 * 128 + 1);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	KUNIT_EXPECT_EQ(test, klt_obj_addr(obj), BASE + 5 * 128);
+}
+
+static void store_replace_on_reuse(struct kunit *test)
+{
+	struct klt_test_ctx *ctx = test->priv;
+	struct klt_object *a, *b;
+	bool replaced;
+
+	a = ins(test, BASE, 64, &replaced);
+	KUNIT_EXPECT_FALSE(test, replaced);
+	/* Allocated again at a tracked address: its free went unseen. */
+	b = ins(test, BASE, 32, &replaced);
+	KUNIT_EXPECT_TRUE(test, replaced);
+	KUNIT_EXPECT_PTR_EQ(test, a, b);
+	KUNIT_EXPECT_EQ(test, b->size, 32U);
+	KUNIT_EXPECT_EQ(test, ctx->st.nr_live, 1U);
+	KUNIT_EXPECT_EQ(test, ctx->st.live_bytes, 32ULL);
+}
+
+static void store_overlap_dropped(struct kunit *test)
+{
+	struct klt_test_ctx *ctx = test->priv;
+	bool replaced;
+
+	ins(test, BASE, 256, NULL);
+	ins(test, BASE + 512, 64, NULL);
+	/* A new object inside the first one: that one must be gone. */
+	KUNIT_ASSERT_NOT_NULL(test, ins(test, BASE + 64, 32, &replaced));
+	KUNIT_EXPECT_TRUE(test, replaced);
+	KUNIT_EXPECT_EQ(test, ctx->st.nr_live, 2U);
+	KUNIT_EXPECT_NULL(test, lookup(test, BASE));
+	KUNIT_EXPECT_NOT_NULL(test, lookup(test, BASE + 512));
+}
+
+static void store_erase_tombstone(struct kunit *test)
+{
+	struct klt_test_ctx *ctx = test->priv;
+	struct klt_object *a, *t;
+	bool replaced;
+
+	a = ins(test, BASE, 64, NULL);
+	KUNIT_EXPECT_TRUE(test, erase(test, BASE));
+	KUNIT_EXPECT_EQ(test, ctx->st.nr_live, 0U);
+	KUNIT_EXPECT_EQ(test, ctx->st.nr_freed, 1U);
+	/* The tombstone keeps the free memory out of the roots. */
+	t = lookup(test, BASE + 8);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_EXPECT_FALSE(test, t->flags & KLT_F_LIVE);
+	/* A second free of it, or of anything unknown, is not found. */
+	KUNIT_EXPECT_FALSE(test, erase(test, BASE));
+	KUNIT_EXPECT_FALSE(test, erase(test, BASE + 4096));
+	/* Reuse of the address revives the record; that is no replacement. */
+	KUNIT_EXPECT_PTR_EQ(test, ins(test, BASE, 48, &replaced), a);
+	KUNIT_EXPECT_FALSE(test, replaced);
+	KUNIT_EXPECT_EQ(test, ctx->st.nr_live, 1U);
+	KUNIT_EXPECT_EQ(test, ctx->st.nr_freed, 0U);
+	KUNIT_EXPECT_EQ(test, klt_store_reclaim(&ctx->st, 10), 0UL);
+	erase(test, BASE);
+	KUNIT_EXPECT_EQ(test, klt_store_reclaim(&ctx->st, 10), 1UL);
+	KUNIT_EXPECT_NULL(test, lookup(test, BASE));
+}
+
+static void store_full(struct kunit *test)
+{
+	struct klt_test_ctx *ctx = test->priv;
+	unsigned int i, cap = ctx->st.nr_free;
+
+	for (i = 0; i < cap; i++)
+		KUNIT_ASSERT_NOT_NULL(test, ins(test, BASE + i * 64, 64, NULL));
+	/* No record: the hook counts it as untracked and goes on. */
+	KUNIT_EXPECT_NULL(test, ins(test, BASE + cap * 64, 64, NULL));
+	KUNIT_EXPECT_EQ(test, klt_store_grow(&ctx->st, 1, GFP_KERNEL), -ENOSPC);
+	erase(test, BASE);
+	KUNIT_EXPECT_EQ(test, klt_store_reclaim(&ctx->st, 1), 1UL);
+	KUNIT_EXPECT_NOT_NULL(test, ins(test, BASE + cap * 64, 64, NULL));
+}
+
+/* Graphs: real buffers tracked in the private store. */
+static void **node(struct kunit *test, size_t size)
+{
+	void **p = kunit_kzalloc(test, size, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, ins(test, (unsigned long)p, size, NULL));
+	return p;
+}
+
+static void scan_once(struct kunit *test, void **roots, size_t nroots,
+		      unsigned long min_age, struct klt_scan_result *res)
+{
+	struct klt_test_ctx *ctx = test->priv;
+	struct klt_scan *sc = klt_scan_begin(&ctx->st, min_age, NULL);
+
+	KUNIT_ASSERT_NOT_NULL(test, sc);
+	if (roots)
+		klt_scan_block(sc, roots, nroots * sizeof(void *));
+	klt_scan_end(sc, res);
+}
+
+/* Two scans: a new leak is only confirmed when unchanged across them. */
+static void scan_twice(struct kunit *test, void **roots, size_t nroots,
+		       struct klt_scan_result *res)
+{
+	scan_once(test, roots, nroots, 0, res);
+	KUNIT_EXPECT_EQ(test, res->leaks, 0UL);
+	scan_once(test, roots, nroots, 0, res);
+}
+
+enum { NOT_LEAK, DIRECT, INDIRECT };
+
+static int kind(struct kunit *test, void *p)
+{
+	struct klt_object *obj = lookup(test, (unsigned long)p);
+
+	if (!obj || !(obj->flags & KLT_F_LEAK))
+		return NOT_LEAK;
+	return obj->flags & KLT_F_INDIRECT ? INDIRECT : DIRECT;
+}
+
+static unsigned long holder(struct kunit *test, void *p)
+{
+	return klt_dec(lookup(test, (unsigned long)p)->enc_parent);
+}
+
+static void scan_chain(struct kunit *test)
+{
+	void **roots = kunit_kzalloc(test, 4 * sizeof(void *), GFP_KERNEL);
+	void **a = node(test, 64), **b = node(test, 64), **c = node(test, 64);
+	void **d = node(test, 64), **e = node(test, 64), **f = node(test, 64);
+	struct klt_scan_result res;
+
+	roots[1] = a;
+	a[0] = b;
+	b[3] = c;
+	d[0] = e;
+	e[7] = f;
+	scan_twice(test, roots, 4, &res);
+	KUNIT_EXPECT_EQ(test, kind(test, a), NOT_LEAK);
+	KUNIT_EXPECT_EQ(test, kind(test, b), NOT_LEAK);
+	KUNIT_EXPECT_EQ(test, kind(test, c), NOT_LEAK);
+	KUNIT_EXPECT_EQ(test, kind(test, d), DIRECT);
+	KUNIT_EXPECT_EQ(test, kind(test, e), INDIRECT);
+	KUNIT_EXPECT_EQ(test, kind(test, f), INDIRECT);
+	KUNIT_EXPECT_EQ(test, holder(test, e), (unsigned long)d);
+	KUNIT_EXPECT_EQ(test, holder(test, f), (unsigned long)e);
+	KUNIT_EXPECT_EQ(test, res.leaks, 3UL);
+	KUNIT_EXPECT_EQ(test, res.leak_bytes, 3 * 64UL);
+	KUNIT_EXPECT_EQ(test, res.new_leaks, 3UL);
+	/* Reported once as new, not again. */
+	scan_once(test, roots, 4, 0, &res);
+	KUNIT_EXPECT_EQ(test, res.leaks, 3UL);
+	KUNIT_EXPECT_EQ(test, res.new_leaks, 0UL);
+}
+
+static void scan_cycle(struct kunit *test)
+{
+	void **x = node(test, 32), **y = node(test, 32), **z = node(test, 32);
+	struct klt_scan_result res;
+	void **lo = x < y ? x : y;
+
+	x[0] = y;
+	y[0] = x;
+	y[1] = z;
+	scan_twice(test, NULL, 0, &res);
+	/* No member of a leaked cycle is parentless: one stands for it. */
+	KUNIT_EXPECT_EQ(test, res.leaks, 3UL);
+	KUNIT_EXPECT_EQ(test, kind(test, lo), DIRECT);
+	KUNIT_EXPECT_EQ(test, kind(test, lo == x ? y : x), INDIRECT);
+	KUNIT_EXPECT_EQ(test, kind(test, z), INDIRECT);
+	KUNIT_EXPECT_EQ(test, holder(test, z), (unsigned long)y);
+}
+
+static void scan_diamond(struct kunit *test)
+{
+	void **p = node(test, 64), **q = node(test, 64), **r = node(test, 64);
+	void **s = node(test, 64);
+	struct klt_scan_result res;
+
+	p[0] = q;
+	p[1] = r;
+	q[0] = s;
+	r[0] = s;
+	scan_twice(test, NULL, 0, &res);
+	KUNIT_EXPECT_EQ(test, kind(test, p), DIRECT);
+	KUNIT_EXPECT_EQ(test, kind(test, q), INDIRECT);
+	KUNIT_EXPECT_EQ(test, kind(test, r), INDIRECT);
+	KUNIT_EXPECT_EQ(test, kind(test, s), INDIRECT);
+	KUNIT_EXPECT_EQ(test, holder(test, q), (unsigned long)p);
+	KUNIT_EXPECT_EQ(test, res.leaks, 4UL);
+}
+
+static void scan_self_reference(struct kunit *test)
+{
+	void **a = node(test, 48);
+	struct klt_scan_result res;
+
+	a[2] = a;
+	scan_twice(test, NULL, 0, &res);
+	/* Pointing at itself keeps nothing alive. */
+	KUNIT_EXPECT_EQ(test, kind(test, a), DIRECT);
+	KUNIT_EXPECT_EQ(test, res.leaks, 1UL);
+}
+
+static void scan_interior_pointer(struct kunit *test)
+{
+	void **roots = kunit_kzalloc(test, sizeof(void *), GFP_KERNEL);
+	void **a = node(test, 128), **b = node(test, 128), **c = node(test, 128);
+	struct klt_scan_result res;
+
+	roots[0] = (char *)a + 40;
+	b[0] = (char *)c + 127;
+	scan_twice(test, roots, 1, &res);
+	KUNIT_EXPECT_EQ(test, kind(test, a), NOT_LEAK);
+	KUNIT_EXPECT_EQ(test, kind(test, b), DIRECT);
+	KUNIT_EXPECT_EQ(test, kind(test, c), INDIRECT);
+}
+
+static void scan_changed_not_reported(struct kunit *test)
+{
+	void **a = node(test, 64), **b = node(test, 64);
+	struct klt_scan_result res;
+
+	scan_once(test, NULL, 0, 0, &res);
+	KUNIT_EXPECT_EQ(test, res.leaks, 0UL);
+	/* a is written between scans: in use, not a leak yet. */
+	a[5] = (void *)0x1234;
+	scan_once(test, NULL, 0, 0, &res);
+	KUNIT_EXPECT_EQ(test, kind(test, a), NOT_LEAK);
+	KUNIT_EXPECT_EQ(test, kind(test, b), DIRECT);
+	scan_once(test, NULL, 0, 0, &res);
+	KUNIT_EXPECT_EQ(test, kind(test, a), DIRECT);
+}
+
+static void scan_young_not_reported(struct kunit *test)
+{
+	void **a = node(test, 64);
+	struct klt_scan_result res;
+
+	scan_once(test, NULL, 0, 3600 * HZ, &res);
+	scan_once(test, NULL, 0, 3600 * HZ, &res);
+	KUNIT_EXPECT_EQ(test, kind(test, a), NOT_LEAK);
+	KUNIT_EXPECT_EQ(test, res.leaks, 0UL);
+}
+
+static void scan_freed_not_reported(struct kunit *test)
+{
+	void **a = node(test, 64), **b = node(test, 64);
+	struct klt_scan_result res;
+
+	scan_twice(test, NULL, 0, &res);
+	KUNIT_EXPECT_EQ(test, res.leaks, 2UL);
+	erase(test, (unsigned long)a);
+	scan_once(test, NULL, 0, 0, &res);
+	KUNIT_EXPECT_EQ(test, res.leaks, 1UL);
+	KUNIT_EXPECT_EQ(test, kind(test, b), DIRECT);
+}
+
+static void scan_clear(struct kunit *test)
+{
+	struct klt_test_ctx *ctx = test->priv;
+	void **a = node(test, 64);
+	struct klt_scan_result res;
+
+	scan_twice(test, NULL, 0, &res);
+	KUNIT_EXPECT_EQ(test, kind(test, a), DIRECT);
+	klt_clear_leaks(&ctx->st);
+	scan_once(test, NULL, 0, 0, &res);
+	KUNIT_EXPECT_EQ(test, res.leaks, 0UL);
+}
+
+struct cmd_case {
+	const char *in;
+	int ret;
+	enum klt_cmd_op op;
+	unsigned long arg;
+};
+
+static const struct cmd_case cmd_cases[] = {
+	{ "scan", 0, KLT_CMD_SCAN, 0 },
+	{ "scan\n", 0, KLT_CMD_SCAN, 0 },
+	{ "scan=on", 0, KLT_CMD_SCAN_ON, 0 },
+	{ "scan=off", 0, KLT_CMD_SCAN_OFF, 0 },
+	{ "scan=30\n", 0, KLT_CMD_SCAN_SECS, 30 },
+	{ "scan=0", 0, KLT_CMD_SCAN_SECS, 0 },
+	{ "clear", 0, KLT_CMD_CLEAR, 0 },
+	{ "dump=0xffff888004a1c000", 0, KLT_CMD_DUMP, 0xffff888004a1c000UL },
+	{ "dump=ffff888004a1c000", 0, KLT_CMD_DUMP, 0xffff888004a1c000UL },
+	{ "why=0xffff888004a1c010", 0, KLT_CMD_WHY, 0xffff888004a1c010UL },
+	{ "stack=on", 0, KLT_CMD_STACK, 1 },
+	{ "stack=off", 0, KLT_CMD_STACK, 0 },
+	{ "track=on", 0, KLT_CMD_TRACK, 1 },
+	{ "track=off", 0, KLT_CMD_TRACK, 0 },
+	{ "", -EINVAL },
+	{ "\n", -EINVAL },
+	{ "scanx", -EINVAL },
+	{ "Scan", -EINVAL },
+	{ "scan ", -EINVAL },
+	{ " scan", -EINVAL },
+	{ "scan\n\n", -EINVAL },
+	{ "scan=", -EINVAL },
+	{ "scan=-1", -EINVAL },
+	{ "scan=12abc", -EINVAL },
+	{ "scan=99999999999", -EINVAL },
+	{ "dump=", -EINVAL },
+	{ "dump=xyz", -EINVAL },
+	{ "stack=maybe", -EINVAL },
+	{ "track=", -EINVAL },
+	{ "track=ON", -EINVAL },
+	{ "off", -EINVAL },
+	{ "clear=1", -EINVAL },
+	{ "\x01scan", -EINVAL },
+	{ "sc\xffan", -EINVAL },
+	{ "scan=0123456789012345678901234567890123456789012345678901234567890",
+	  -EINVAL },
+};
+
+static void cmd_parse(struct kunit *test)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cmd_cases); i++) {
+		const struct cmd_case *c = &cmd_cases[i];
+		struct klt_cmd cmd = { .op = -1, .arg = 12345 };
+		int ret = klt_parse_cmd(c->in, strlen(c->in), &cmd);
+
+		KUNIT_EXPECT_EQ_MSG(test, ret, c->ret, "input '%s'", c->in);
+		if (!c->ret && !ret) {
+			KUNIT_EXPECT_EQ_MSG(test, cmd.op, c->op, "input '%s'", c->in);
+			KUNIT_EXPECT_EQ_MSG(test, cmd.arg, c->arg, "input '%s'",
+					    c->in);
+		}
+	}
+}
+
+static void cmd_parse_not_terminated(struct kunit *test)
+{
+	static const char buf[] = "clearXXXX";
+	struct klt_cmd cmd;
+
+	/* A write() buffer has no NUL: only len bytes count. */
+	KUNIT_EXPECT_EQ(test, klt_parse_cmd(buf, 5, &cmd), 0);
+	KUNIT_EXPECT_EQ(test, cmd.op, KLT_CMD_CLEAR);
+	KUNIT_EXPECT_EQ(test, klt_parse_cmd(buf, 6, &cmd), -EINVAL);
+}
+
+static void report_format(struct kunit *test)
+{
+	struct klt_test_ctx *ctx = test->priv;
+	char *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	u8 *mem = kunit_kzalloc(test, 40, GFP_KERNEL);
+	struct klt_object *obj, snap;
+	char line[96];
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_NOT_NULL(test, mem);
+	memset(mem, 'A', 40);
+	obj = ins(test, (unsigned long)mem, 40, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	obj->checksum = 0x8f0e1a2b;
+	obj->flags |= KLT_F_LEAK;
+	snap = *obj;
+	klt_format_object(&ctx->st, &snap, buf, PAGE_SIZE);
+
+	snprintf(line, sizeof(line), "unreferenced object 0x%lx (size 40):\n",
+		 (unsigned long)mem);
+	KUNIT_EXPECT_TRUE(test, str_has_prefix(buf, line));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "\n  comm \"kunit\", pid 1, jiffies "));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "\n  leak: direct\n  cache: kmalloc\n"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "\n  hex dump (first 32 bytes):\n    41 41 41 41 41 41 41 41 41 41 41 41 41 41 41 41  AAAAAAAAAAAAAAAA\n"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "\n  backtrace (crc 8f0e1a2b):\n"));
+
+	snap.flags |= KLT_F_INDIRECT;
+	snap.enc_parent = klt_enc(0xffff888004a1b000UL);
+	klt_format_object(&ctx->st, &snap, buf, PAGE_SIZE);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "\n  leak: indirect (held by 0xffff888004a1b000)\n"));
+}
+
+static void report_format_small_buffer(struct kunit *test)
+{
+	struct klt_test_ctx *ctx = test->priv;
+	u8 *mem = kunit_kzalloc(test, 8, GFP_KERNEL);
+	struct klt_object *obj;
+	char buf[48];
+	int n;
+
+	obj = ins(test, (unsigned long)mem, 8, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	memset(buf, 0x5a, sizeof(buf));
+	n = klt_format_object(&ctx->st, obj, buf, sizeof(buf) - 8);
+	/* Truncated, terminated, and nothing written past the end. */
+	KUNIT_EXPECT_LT(test, n, (int)sizeof(buf) - 8);
+	KUNIT_EXPECT_EQ(test, buf[sizeof(buf) - 8 - 1], 0);
+	KUNIT_EXPECT_EQ(test, (u8)buf[sizeof(buf) - 1], 0x5a);
+}
+
+static struct kunit_case klt_store_cases[] = {
+	KUNIT_CASE(store_insert_lookup),
+	KUNIT_CASE(store_ordering),
+	KUNIT_CASE(store_replace_on_reuse),
+	KUNIT_CASE(store_overlap_dropped),
+	KUNIT_CASE(store_erase_tombstone),
+	KUNIT_CASE(store_full),
+	{}
+};
+
+static struct kunit_case klt_scan_cases[] = {
+	KUNIT_CASE(scan_chain),
+	KUNIT_CASE(scan_cycle),
+	KUNIT_CASE(scan_diamond),
+	KUNIT_CASE(scan_self_reference),
+	KUNIT_CASE(scan_interior_pointer),
+	KUNIT_CASE(scan_changed_not_reported),
+	KUNIT_CASE(scan_young_not_reported),
+	KUNIT_CASE(scan_freed_not_reported),
+	KUNIT_CASE(scan_clear),
+	{}
+};
+
+static struct kunit_case klt_cmd_cases[] = {
+	KUNIT_CASE(cmd_parse),
+	KUNIT_CASE(cmd_parse_not_terminated),
+	KUNIT_CASE(report_format),
+	KUNIT_CASE(report_format_small_buffer),
+	{}
+};
+
+static struct kunit_suite klt_store_suite = {
+	.name = "kleaktrack_store",
+	.init = klt_store_test_init,
+	.exit = klt_store_test_exit,
+	.test_cases = klt_store_cases,
+};
+
+static struct kunit_suite klt_scan_suite = {
+	.name = "kleaktrack_scan",
+	.init = klt_store_test_init,
+	.exit = klt_store_test_exit,
+	.test_cases = klt_scan_cases,
+};
+
+static struct kunit_suite klt_cmd_suite = {
+	.name = "kleaktrack_commands_report",
+	.init = klt_store_test_init,
+	.exit = klt_store_test_exit,
+	.test_cases = klt_cmd_cases,
+};
+
+kunit_test_suites(&klt_store_suite, &klt_scan_suite, &klt_cmd_suite);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit tests for kleaktrack");

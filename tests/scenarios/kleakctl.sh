@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: GPL-2.0
+# kleakctl against the real module: scan --twice, grouped JSON, exit codes,
+# suppressions.
+check insmod-leaky insmod $KLT_MODS/kleaktrack_leaky.ko
+check insmod klt_load min_age_ms=1000 scan_interval_s=0
+check plant sh -c "echo 1 > /sys/module/kleaktrack_leaky/parameters/plant"
+sleep 7
+klt_churn
+check kleakctl-scan-twice kleakctl scan --twice
+kleakctl report --json > /tmp/report.json
+expect report-exit-1 1 $?
+kleakctl report > /tmp/report.txt
+echo KLT-KLEAKCTL-BEGIN
+cat /tmp/report.txt
+echo KLT-KLEAKCTL-END
+# Every planted group, with its object count, from the JSON.
+for g in "leaky_kmalloc 1" "leaky_cache_alloc 1" "leaky_timer_fn 1" \
+	 "leaky_large 1" "leaky_krealloc 1"; do
+	set -- $g
+	check "json-group-$1" grep -q "\"objects\":$2,.*\"stack\":\[[^]]*$1" /tmp/report.json
+done
+check text-direct-list grep -q 'Direct leak of 64 byte(s) in 1 object(s) allocated from:' /tmp/report.txt
+check text-indirect-list grep -q 'Indirect leak of 640 byte(s) in 10 object(s) allocated from:' /tmp/report.txt
+check text-summary grep -q '^SUMMARY: 17036 byte(s) leaked in 16 object(s).' /tmp/report.txt
+printf 'leak:[kleaktrack_leaky]\n' > /tmp/all.supp
+kleakctl report --suppress /tmp/all.supp > /tmp/supp.txt
+expect suppressed-exit-0 0 $?
+check suppressions-used grep -q 'leak:\[kleaktrack_leaky\]' /tmp/supp.txt
+kleakctl stats > /tmp/stats.txt
+check stats grep -q min_age_ms /tmp/stats.txt
+check set-param kleakctl set min_age_ms=2000
+expect set-param-value 2000 "$(cat $KLT_PARAMS/min_age_ms)"
+kleakctl set bogus=1 2>/dev/null
+expect set-bad-exit-2 2 $?
+check clear kleakctl clear
+kleakctl report > /dev/null
+expect cleared-exit-0 0 $?
+check rmmod-leaky rmmod kleaktrack_leaky
+check rmmod klt_unload
+kleakctl report > /dev/null 2>/tmp/err
+expect not-loaded-exit-2 2 $?
+check not-loaded-message grep -q 'modprobe kleaktrack' /tmp/err
