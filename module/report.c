@@ -10,7 +10,6 @@
 #include <linux/slab.h>
 #include <linux/stackdepot.h>
 #include <linux/uaccess.h>
-#include <linux/version.h>
 #include <linux/vmalloc.h>
 #include "kleaktrack.h"
 
@@ -30,11 +29,11 @@ unsigned long klt_full_jiffies(u32 low)
  * at load, and names are only read when that check passed.
  */
 struct klt_kmem_cache_head {
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0) || !defined(CONFIG_SLUB_TINY)
+#ifndef CONFIG_SLUB_TINY
 	void __percpu *cpu_slab;
-#endif
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0) && !defined(CONFIG_SLUB_TINY)
+#ifdef KLT_KMEM_CACHE_LOCK_KEY	/* 6.12: set by Kbuild */
 	struct lock_class_key lock_key;
+#endif
 #endif
 	slab_flags_t flags;
 	unsigned long min_partial;
@@ -154,8 +153,8 @@ int klt_format_object(struct klt_store *st, struct klt_object *o, char *buf,
 	pos += scnprintf(buf + pos, len - pos, "  backtrace (crc %x):\n",
 			 o->checksum);
 	for (i = 0; i < nr; i++)
-		pos += scnprintf(buf + pos, len - pos, "    [<%px>] %pS\n",
-				 (void *)entries[i], (void *)entries[i]);
+		pos += scnprintf(buf + pos, len - pos, "    [<%016lx>] %pS\n",
+				 entries[i], (void *)entries[i]);
 	return pos;
 }
 

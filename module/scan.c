@@ -25,6 +25,8 @@
 #include <linux/vmalloc.h>
 #include <linux/ioport.h>
 #include <linux/sort.h>
+#include <linux/irq_work.h>
+#include <linux/smp.h>
 #include <linux/bsearch.h>
 #include "kleaktrack.h"
 
@@ -163,9 +165,9 @@ static void klt_why(struct klt_scan *sc, unsigned long v, unsigned long from)
 
 	pr_info("kleaktrack: why: 0x%lx is referenced from 0x%lx (%s)\n",
 		klt_dec(v), from, sc->what);
-	if (pg)
-		pr_info("kleaktrack: why:   page flags %pGp count %d type %x private %lx\n",
-			&pg->flags, page_ref_count(pg), pg->page_type, pg->private);
+	/* Which cache, for a reference from untracked slab memory. */
+	if (pg && PageSlab(compound_head(pg)))
+		mem_dump_obj((void *)from);
 }
 
 /* Collect the words of sc->buf that fall inside a tracked object's range. */
@@ -376,6 +378,53 @@ static int klt_cmp_pfn(const void *a, const void *b)
 #define KLT_STACK_PAGES	8	/* pages of pfns and of task pointers */
 
 /*
+ * Interrupt stacks hold only transient data, but their dead parts keep
+ * the registers that handlers spilled from whatever they interrupted
+ * (leaked pointers included) until the same depth is reached again. They
+ * are left out of the roots. Their pages are found from a stack pointer
+ * taken in interrupt context on every CPU: a handler that shallow runs in
+ * the top page of the (page-aligned) stack.
+ */
+static unsigned long klt_irq_sp[NR_CPUS];
+
+static void klt_note_irq_sp(void *unused)
+{
+	if (in_hardirq())
+		klt_irq_sp[smp_processor_id()] = current_stack_pointer;
+}
+
+static void klt_note_irq_sp_work(struct irq_work *w)
+{
+	klt_note_irq_sp(NULL);
+}
+
+static void klt_collect_irq_stacks(struct klt_scan *sc, unsigned long max)
+{
+	struct irq_work w = IRQ_WORK_INIT_HARD(klt_note_irq_sp_work);
+	unsigned int cpu, i;
+
+	memset(klt_irq_sp, 0, sizeof(klt_irq_sp));
+	preempt_disable();
+	smp_call_function(klt_note_irq_sp, NULL, 1);
+	irq_work_queue(&w);
+	preempt_enable();
+	irq_work_sync(&w);
+
+	for_each_online_cpu(cpu) {
+		unsigned long top = klt_irq_sp[cpu] & PAGE_MASK;
+
+		if (!klt_irq_sp[cpu] || sc->nstacks + IRQ_STACK_SIZE / PAGE_SIZE > max)
+			continue;
+		for (i = 0; i < IRQ_STACK_SIZE / PAGE_SIZE; i++) {
+			struct page *p = klt_stack_page((void *)(top - i * PAGE_SIZE));
+
+			if (p)
+				sc->stacks[sc->nstacks++] = page_to_pfn(p);
+		}
+	}
+}
+
+/*
  * Task stacks are scanned task by task, from the saved stack pointer up:
  * the dead part below it keeps stale pointers for as long as nothing
  * deeper runs there, and would hide leaks. So the RAM walk leaves out the
@@ -408,6 +457,7 @@ static void klt_collect_stacks(struct klt_scan *sc)
 		sc->tasks[sc->ntasks++] = t;
 	}
 	rcu_read_unlock();
+	klt_collect_irq_stacks(sc, max);
 	sort(sc->stacks, sc->nstacks, sizeof(unsigned long), klt_cmp_pfn, NULL);
 }
 

@@ -115,7 +115,9 @@ elif [ $qrc = 124 ] || [ $qrc = 137 ]; then
 	why="timeout after ${timeout}s"
 elif ! grep -q '^KLT-END' "$log"; then
 	why="guest did not finish (qemu rc $qrc)"
-elif sed -n '/^KLT-KMEMLEAK-BEGIN/,/^KLT-KMEMLEAK-END/p' "$log" | grep -q 'kleaktrack'; then
+elif sed -n '/^KLT-KMEMLEAK-BEGIN/,/^KLT-KMEMLEAK-END/p' "$log" |
+	grep -Eq '\[kleaktrack\]|comm "kleaktrack"' ||
+	grep -q '^KLT-SELFLEAK' "$log"; then
 	why="kmemleak reports an object allocated by kleaktrack"
 fi
 if [ -z "$why" ]; then

@@ -160,10 +160,13 @@ static noinline void keep_vmalloc(void)
 
 static noinline int keep_kthread(void *unused)
 {
-	void * volatile p = kmalloc(88, GFP_KERNEL);
+	void *p = kmalloc(88, GFP_KERNEL);
 
-	while (!kthread_should_stop())
+	/* Taking its address keeps p in the stack frame, not a register. */
+	while (!kthread_should_stop()) {
 		schedule_timeout_interruptible(HZ);
+		barrier_data(&p);
+	}
 	kfree(p);
 	return 0;
 }

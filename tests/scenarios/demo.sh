@@ -6,6 +6,7 @@ echo "# insmod kleaktrack.ko; a module leaks on purpose (tests/samples)"
 echo 1 > /sys/module/kleaktrack_leaky/parameters/plant
 sleep 7
 klt_churn
+klt_scan_until 16 "kleakctl scan"
 echo KLT-DEMO-BEGIN
 echo '$ kleakctl scan --twice'
 kleakctl scan --twice

@@ -7,6 +7,7 @@ check plant sh -c "echo 1 > /sys/module/kleaktrack_leaky/parameters/plant"
 sleep 7
 klt_churn
 check kleakctl-scan-twice kleakctl scan --twice
+klt_scan_until 16 "kleakctl scan --twice"
 kleakctl report --json > /tmp/report.json
 expect report-exit-1 1 $?
 kleakctl report > /tmp/report.txt

@@ -7,7 +7,7 @@ check plant sh -c "echo 1 > /sys/module/kleaktrack_leaky/parameters/plant"
 # kfree_rcu batches are freed a few seconds later.
 sleep 7
 klt_churn
-check scan-twice klt_scan_twice
+klt_scan_until 16
 cat $KLT_DBG > /tmp/report
 echo KLT-REPORT-BEGIN
 cat /tmp/report

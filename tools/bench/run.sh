@@ -10,7 +10,8 @@
 # --quick: 3 repetitions, shorter loops, 256 MiB scan guests up to 100k
 # objects (a few minutes). The full run takes 5 repetitions, adds the
 # 1 GiB guests and 1M objects, and the profile variants. --only redoes
-# one half and keeps the other half's results of the previous run.
+# one half and keeps the other half's results of the previous run;
+# --report only prints the table of the previous run again.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/tests/rig/lib.sh"
@@ -27,7 +28,8 @@ while [ $# -gt 0 ]; do
 	--quick) quick=1 ;;
 	--reps) reps=$2; shift ;;
 	--only) only=$2; shift ;;
-	-h|--help) sed -n '3,12p' "$0"; exit 0 ;;
+	--report) only=none ;;
+	-h|--help) sed -n '3,14p' "$0"; exit 0 ;;
 	*) klt_die "unknown option $1" ;;
 	esac
 	shift
@@ -50,7 +52,9 @@ tsc_khz() {
 }
 mkdir -p "$out/logs"
 raw=$out/raw.txt
-if [ -n "$only" ] && [ -f "$raw" ]; then
+if [ "$only" = none ]; then
+	[ -f "$raw" ] || klt_die "no previous run ($raw)"
+elif [ -n "$only" ] && [ -f "$raw" ]; then
 	grep -v "^run=$only-" "$raw" >"$raw.keep"
 	mv "$raw.keep" "$raw"
 else
@@ -78,18 +82,18 @@ run() {
 }
 
 common="kltb_reps=$reps kltb_min_ms=$min_ms"
-if [ "$only" != scan ]; then
+if [ "$only" != scan ] && [ "$only" != none ]; then
 	profile=$([ $quick = 1 ] && echo 0 || echo 1)
 	run alloc-debian-6.12 debian-6.12 bench-alloc -m 512 -s 2 -t 1200 \
 		-a "$common kltb_profile=$profile"
 fi
 tsc="tsc_early_khz=$(tsc_khz) tsc=reliable"
-if [ "$only" != scan ]; then
+if [ "$only" != scan ] && [ "$only" != none ]; then
 	run alloc-kunit kunit bench-alloc -m 512 -s 2 -t 1200 -a "$tsc $common"
 	run alloc-kunit-kmemleak kunit bench-alloc -m 512 -s 2 -t 1200 \
 		-a "kmemleak=on $tsc $common"
 fi
-if [ "$only" != alloc ]; then
+if [ "$only" != alloc ] && [ "$only" != none ]; then
 	for m in $mems; do
 		o="-m $m -s 2 -t 2400"
 		a="$tsc kltb_ns=$ns $common"
@@ -111,6 +115,9 @@ for line in open(raw):
         if '=' in w:
             k, v = w.split('=', 1)
             d[k] = int(v) if v.isdigit() else v
+    # the guest size asked for, not MemTotal, which varies by boot
+    if d.get('run', '').startswith('scan-'):
+        d['mem_mib'] = int(d['run'].rsplit('-', 1)[1])
     rows.append(d)
 
 def med(xs):
@@ -261,7 +268,7 @@ for op, th in cols:
         g['sample64_ratio_%s_%dT' % (op, th)] = r[0]['ratio_to_bare']
         print('  sample=64 / bare on debian-6.12, %s %dT: %.2f (goal <= 1.10)' % (op, th, r[0]['ratio_to_bare']))
 for s in res['scan']:
-    if s['mem_mib'] < 512 and s['objects'] == 100000 and s['ratio']:
+    if s['mem_mib'] == 256 and s['objects'] == 100000 and s['ratio']:
         g['scan_256M_100k_ratio'] = s['ratio']
         print('  scan 256 MiB / 100k: kleaktrack / kmemleak = %.2f (goal <= 1)' % s['ratio'])
 for m in res['memory']:
