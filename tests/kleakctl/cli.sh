@@ -612,7 +612,31 @@ t_watch_sigint() {
 	[ $((end - start)) -lt 3000 ] || { why="exit took $((end - start)) ms"; return 1; }
 }
 
-for name in help-global help-scan help-report help-clear help-dump help-stats \
+# ---- reports captured from the qemu guests (tests/scenarios/leaks.sh) ----
+t_guest_6_1() {
+	run "$K" report --file "$F/guest-debian-6.1.report" &&
+	expect_rc 1 && [ ! -s "$tmp/err" ] &&
+	has "$tmp/out" "Indirect leak of 640 byte(s) in 10 object(s) allocated from:" &&
+	has "$tmp/out" "Direct leak of 12000 byte(s) in 1 object(s) allocated from:" &&
+	has "$tmp/out" "leaky_timer_fn+" &&
+	has "$tmp/out" "SUMMARY: 17020 byte(s) leaked in 16 object(s)." || return 1
+	run "$K" report --json --file "$F/guest-debian-6.1.report" &&
+	json_check "$tmp/out" 'd["summary"]["direct_objects"] == 6' \
+		'd["summary"]["indirect_objects"] == 10' \
+		'any("leaky_cache" in g["caches"] for g in d["groups"])'
+}
+
+t_guest_6_12() {
+	run "$K" report --json --file "$F/guest-debian-6.12.report" &&
+	expect_rc 1 && [ ! -s "$tmp/err" ] &&
+	json_check "$tmp/out" 'd["summary"]["groups"] >= 5' \
+		'd["parse_errors"] == 0' || return 1
+	printf 'leak:[kleaktrack_leaky]\n' > "$tmp/all.supp"
+	run "$K" report --file "$F/guest-debian-6.12.report" --suppress "$tmp/all.supp" &&
+	expect_rc 0
+}
+
+for name in guest-6-1 guest-6-12 help-global help-scan help-report help-clear help-dump help-stats \
 	help-set help-watch help-command version no-command unknown-command \
 	unknown-option missing-value bad-number conflicting-options \
 	report-text-golden report-folded-golden report-no-leaks \
