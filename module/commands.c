@@ -86,25 +86,15 @@ int klt_parse_cmd(const char *buf, size_t len, struct klt_cmd *cmd)
 	return -EINVAL;
 }
 
+static bool klt_clear_one(struct klt_object *obj, u32 idx, void *arg)
+{
+	if (obj->flags & KLT_F_LEAK)
+		obj->flags |= KLT_F_CLEARED;
+	return true;
+}
+
 /* kmemleak's "clear": the current suspects are never reported again. */
 void klt_clear_leaks(struct klt_store *st)
 {
-	unsigned long cursor = 0, flags;
-
-	for (;;) {
-		struct klt_object *obj;
-		int batch = 0;
-
-		raw_spin_lock_irqsave(&st->lock, flags);
-		obj = klt_store_from(st, cursor);
-		for (; obj && batch < 256; obj = klt_store_next(obj), batch++) {
-			cursor = klt_obj_addr(obj) + 1;
-			if (obj->flags & KLT_F_LEAK)
-				obj->flags |= KLT_F_CLEARED;
-		}
-		raw_spin_unlock_irqrestore(&st->lock, flags);
-		if (!obj)
-			return;
-		cond_resched();
-	}
+	klt_store_walk(st, 256, klt_clear_one, NULL, NULL);
 }

@@ -115,6 +115,9 @@ struct klt_object *klt_store_from(struct klt_store *st, unsigned long cursor);
 void klt_store_put(struct klt_store *st, struct klt_object *obj);
 void klt_store_release(struct klt_store *st, struct klt_object *obj);
 unsigned long klt_store_reclaim(struct klt_store *st, unsigned long max);
+void klt_store_walk(struct klt_store *st, unsigned int batch,
+		    bool (*fn)(struct klt_object *obj, u32 idx, void *arg),
+		    bool (*pause)(void *arg), void *arg);
 void *klt_page_alloc(gfp_t gfp);
 void klt_page_free(void *addr);
 

@@ -217,33 +217,34 @@ struct klt_reader {
 	const struct klt_report_info *info;
 };
 
+struct klt_ids {
+	u64 *ids;		/* NULL: only count */
+	size_t max, nr;
+	bool indirect;
+};
+
+static bool klt_collect_id(struct klt_object *obj, u32 idx, void *arg)
+{
+	struct klt_ids *c = arg;
+
+	if (!(obj->flags & KLT_F_LEAK) || (obj->flags & KLT_F_CLEARED) ||
+	    !!(obj->flags & KLT_F_INDIRECT) != c->indirect)
+		return true;
+	if (c->ids && c->nr < c->max)
+		c->ids[c->nr] = (u64)idx << 32 | obj->serial;
+	c->nr++;
+	return true;
+}
+
+/* Leaks of one class, in address order, appended after @nr entries. */
 static size_t klt_collect_ids(struct klt_store *st, u64 *ids, size_t max,
 			      bool indirect, size_t nr)
 {
-	unsigned long cursor = 0, flags;
+	struct klt_ids c = { .ids = ids, .max = max, .nr = nr,
+			     .indirect = indirect };
 
-	for (;;) {
-		struct klt_object *obj;
-		int batch = 0;
-
-		raw_spin_lock_irqsave(&st->lock, flags);
-		obj = klt_store_from(st, cursor);
-		for (; obj && batch < 256; obj = klt_store_next(obj), batch++) {
-			cursor = klt_obj_addr(obj) + 1;
-			if (!(obj->flags & KLT_F_LEAK) ||
-			    (obj->flags & KLT_F_CLEARED) ||
-			    !!(obj->flags & KLT_F_INDIRECT) != indirect)
-				continue;
-			if (ids && nr < max)
-				ids[nr] = (u64)klt_obj_idx(st, obj) << 32 |
-					  obj->serial;
-			nr++;
-		}
-		raw_spin_unlock_irqrestore(&st->lock, flags);
-		if (!obj)
-			return nr;
-		cond_resched();
-	}
+	klt_store_walk(st, 256, klt_collect_id, NULL, &c);
+	return c.nr;
 }
 
 static void *klt_seq_start(struct seq_file *m, loff_t *pos)

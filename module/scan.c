@@ -606,35 +606,38 @@ int klt_scan_ram(struct klt_scan *sc, bool scan_stacks)
 	return sc->res.interrupted ? -EINTR : 0;
 }
 
+struct klt_walk_arg {
+	struct klt_scan *sc;
+	bool (*fn)(struct klt_scan *sc, struct klt_object *obj, u32 idx);
+};
+
+static bool klt_walk_one(struct klt_object *obj, u32 idx, void *arg)
+{
+	struct klt_walk_arg *w = arg;
+
+	return w->fn(w->sc, obj, idx);
+}
+
+/* What a batch pushed is scanned before the walk goes on. */
+static bool klt_walk_pause(void *arg)
+{
+	struct klt_walk_arg *w = arg;
+
+	klt_drain(w->sc);
+	return !klt_stopped(w->sc);
+}
+
 /*
- * Walk the tree in address order, a batch of records per lock hold, and
- * call @fn on each record with the lock held; @fn returns false to have
- * what it pushed scanned before the walk goes on.
+ * Walk the tree with @fn under the lock, scanning what it pushed after
+ * every batch; @fn returns false to have that done right away.
  */
 static void klt_walk(struct klt_scan *sc,
 		     bool (*fn)(struct klt_scan *sc, struct klt_object *obj,
 				u32 idx))
 {
-	struct klt_store *st = sc->st;
-	unsigned long cursor = 0, flags;
+	struct klt_walk_arg w = { .sc = sc, .fn = fn };
 
-	for (;;) {
-		struct klt_object *obj;
-		int n = 0;
-
-		raw_spin_lock_irqsave(&st->lock, flags);
-		obj = klt_store_from(st, cursor);
-		for (; obj && n < KLT_WALK_BATCH; obj = klt_store_next(obj), n++) {
-			cursor = klt_obj_addr(obj) + 1;
-			if (!fn(sc, obj, klt_obj_idx(st, obj)))
-				break;
-		}
-		raw_spin_unlock_irqrestore(&st->lock, flags);
-		klt_drain(sc);
-		if (!obj || klt_stopped(sc))
-			return;
-		cond_resched();
-	}
+	klt_store_walk(sc->st, KLT_WALK_BATCH, klt_walk_one, klt_walk_pause, &w);
 }
 
 /*

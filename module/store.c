@@ -199,6 +199,39 @@ struct klt_object *klt_store_from(struct klt_store *st, unsigned long cursor)
 	return obj;
 }
 
+/*
+ * Visit the records in address order, @batch per lock hold, calling @fn
+ * with the lock held; between batches @pause (if any) runs unlocked and
+ * says whether to go on. When @fn returns false the batch ends early and
+ * the walk resumes after that record. A cursor by address, not a node
+ * pointer, survives the tree changing while the lock is dropped.
+ */
+void klt_store_walk(struct klt_store *st, unsigned int batch,
+		    bool (*fn)(struct klt_object *obj, u32 idx, void *arg),
+		    bool (*pause)(void *arg), void *arg)
+{
+	unsigned long cursor = 0, flags;
+
+	for (;;) {
+		struct klt_object *obj;
+		unsigned int n = 0;
+
+		raw_spin_lock_irqsave(&st->lock, flags);
+		obj = klt_store_from(st, cursor);
+		for (; obj && n < batch; obj = klt_store_next(obj), n++) {
+			cursor = klt_obj_addr(obj) + 1;
+			if (!fn(obj, klt_obj_idx(st, obj), arg))
+				break;
+		}
+		raw_spin_unlock_irqrestore(&st->lock, flags);
+		if (pause && !pause(arg))
+			return;
+		if (!obj)
+			return;
+		cond_resched();
+	}
+}
+
 static void klt_store_unlink(struct klt_store *st, struct klt_object *obj)
 {
 	rb_erase(&obj->node, &st->root);
@@ -332,28 +365,35 @@ bool klt_store_erase(struct klt_store *st, unsigned long addr)
  * When the pool is full, tombstones go first: drop up to @max of them.
  * Takes the lock per batch; process context only.
  */
+struct klt_reclaim {
+	struct klt_store *st;
+	unsigned long left;
+};
+
+static bool klt_reclaim_one(struct klt_object *obj, u32 idx, void *arg)
+{
+	struct klt_reclaim *r = arg;
+
+	if (!r->left)
+		return false;
+	if (!(obj->flags & (KLT_F_LIVE | KLT_F_HELD))) {
+		klt_store_release(r->st, obj);
+		r->left--;
+		/* The walk's next step reads this node: resume by address. */
+		return false;
+	}
+	return true;
+}
+
+static bool klt_reclaim_more(void *arg)
+{
+	return ((struct klt_reclaim *)arg)->left;
+}
+
 unsigned long klt_store_reclaim(struct klt_store *st, unsigned long max)
 {
-	unsigned long cursor = 0, flags, done = 0;
+	struct klt_reclaim r = { .st = st, .left = max };
 
-	while (done < max) {
-		struct klt_object *obj, *next;
-		int batch = 0;
-
-		raw_spin_lock_irqsave(&st->lock, flags);
-		obj = klt_store_from(st, cursor);
-		for (; obj && batch < 256 && done < max; obj = next, batch++) {
-			next = klt_store_next(obj);
-			cursor = klt_obj_addr(obj) + 1;
-			if (obj->flags & (KLT_F_LIVE | KLT_F_HELD))
-				continue;
-			klt_store_release(st, obj);
-			done++;
-		}
-		raw_spin_unlock_irqrestore(&st->lock, flags);
-		if (!obj)
-			break;
-		cond_resched();
-	}
-	return done;
+	klt_store_walk(st, 256, klt_reclaim_one, klt_reclaim_more, &r);
+	return max - r.left;
 }

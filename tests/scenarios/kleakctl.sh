@@ -14,11 +14,15 @@ kleakctl report > /tmp/report.txt
 echo KLT-KLEAKCTL-BEGIN
 cat /tmp/report.txt
 echo KLT-KLEAKCTL-END
-# Every planted group, with its object count, from the JSON.
-for g in "leaky_kmalloc 1" "leaky_cache_alloc 1" "leaky_timer_fn 1" \
-	 "leaky_large 1" "leaky_krealloc 1"; do
+# Every planted group, with its class and object count, from the JSON
+# (one group per line once flattened).
+tr -d '\n' < /tmp/report.json | tr -s ' ' | sed 's/{ "kind"/\n{ "kind"/g' > /tmp/groups
+for g in "direct leaky_kmalloc 1" "direct leaky_cache_alloc 1" \
+	 "direct leaky_timer_fn 1" "direct leaky_large 1" \
+	 "direct leaky_krealloc 1" "direct leaky_list 1" "indirect leaky_list 10"; do
 	set -- $g
-	check "json-group-$1" grep -q "\"objects\":$2,.*\"stack\":\[[^]]*$1" /tmp/report.json
+	check "json-$1-$2" sh -c "grep '\"$2+' /tmp/groups |
+		grep -q '^{ \"kind\": \"$1\", \"bytes\": [0-9]*, \"objects\": $3,'"
 done
 check text-direct-list grep -q 'Direct leak of 64 byte(s) in 1 object(s) allocated from:' /tmp/report.txt
 check text-indirect-list grep -q 'Indirect leak of 640 byte(s) in 10 object(s) allocated from:' /tmp/report.txt
