@@ -35,6 +35,8 @@ done
 
 script=$KLT_ROOT/tests/scenarios/$scenario.sh
 [ -f "$script" ] || klt_die "no scenario $scenario ($script)"
+# A scenario may opt out of kmemleak: "# klt-no-kmemleak: <why>".
+grep -q '^# klt-no-kmemleak:' "$script" && [ "$append" = kmemleak=on ] && append=""
 klt_target "$target"
 [ -f "$KLT_IMAGE" ] || klt_die "no kernel image for $target: $KLT_IMAGE"
 [ -d "$KLT_KDIR" ] || klt_die "no build tree for $target: $KLT_KDIR"
