@@ -265,21 +265,42 @@ void klt_store_release(struct klt_store *st, struct klt_object *obj)
 struct klt_object *klt_store_insert(struct klt_store *st, unsigned long addr,
 				    size_t size, bool *replaced)
 {
-	struct rb_node **link = &st->root.rb_node, *parent = NULL;
-	unsigned long key = klt_enc(addr);
+	unsigned long key = klt_enc(addr), end;
+	struct rb_node **link, *parent;
 	struct klt_object *obj, *old;
 	int bound = 64;
 
 	*replaced = false;
 	if (size > U32_MAX)
 		size = U32_MAX;
+	end = key + max_t(size_t, size, 1);
 
-	/* Stale records overlapping the new object (bounded work). */
-	while (bound-- > 0) {
-		old = klt_store_first_from(st, addr);
-		if (!old || old->enc_addr >= key + max_t(size_t, size, 1))
-			break;
-		if (old->enc_addr == key) {
+	/*
+	 * One descent finds the link and both neighbours. Records never
+	 * overlap, so only the predecessor can contain @addr and only records
+	 * from the successor on can start inside the new object; those are
+	 * stale (bounded work, then a fresh descent).
+	 */
+	for (;;) {
+		struct klt_object *pred = NULL, *succ = NULL;
+
+		link = &st->root.rb_node;
+		parent = NULL;
+		while (*link) {
+			struct klt_object *cur = rb_entry(*link, struct klt_object,
+							  node);
+
+			parent = *link;
+			if (key < cur->enc_addr) {
+				succ = cur;
+				link = &parent->rb_left;
+			} else {
+				pred = cur;
+				link = &parent->rb_right;
+			}
+		}
+		if (pred && pred->enc_addr == key) {
+			old = pred;
 			if (old->flags & KLT_F_LIVE) {
 				*replaced = true;
 				st->live_bytes -= old->size;
@@ -292,6 +313,14 @@ struct klt_object *klt_store_insert(struct klt_store *st, unsigned long addr,
 			old->flags = KLT_F_LIVE | (old->flags & KLT_F_HELD);
 			goto bounds;
 		}
+		if (pred && pred->enc_addr + max(pred->size, 1U) > key)
+			old = pred;
+		else if (succ && succ->enc_addr < end)
+			old = succ;
+		else
+			break;
+		if (bound-- <= 0)
+			break;
 		if (old->flags & KLT_F_LIVE)
 			*replaced = true;
 		klt_store_release(st, old);
@@ -303,15 +332,6 @@ struct klt_object *klt_store_insert(struct klt_store *st, unsigned long addr,
 	st->free_head = obj->next;
 	st->nr_free--;
 
-	while (*link) {
-		struct klt_object *cur = rb_entry(*link, struct klt_object, node);
-
-		parent = *link;
-		if (key < cur->enc_addr)
-			link = &parent->rb_left;
-		else
-			link = &parent->rb_right;
-	}
 	obj->enc_addr = key;
 	obj->size = size;
 	obj->flags = KLT_F_LIVE;
