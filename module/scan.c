@@ -726,11 +726,24 @@ static void klt_checksum_pass(struct klt_scan *sc)
 	}
 }
 
+/*
+ * kmemleak's own records (kernels built with it) are its business, not
+ * leaks: kmemleak reaches them through lists kleaktrack cannot follow.
+ */
+static bool klt_kmemleak_record(struct klt_object *obj)
+{
+	char name[16];
+
+	return IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) && obj->enc_cache &&
+	       !strncmp(klt_cache_name(obj->enc_cache, name, sizeof(name)),
+			"kmemleak_", 9);
+}
+
 static bool klt_collect(struct klt_scan *sc, struct klt_object *obj, u32 idx)
 {
 	obj->flags &= ~(KLT_F_CAND | KLT_F_HAS_PARENT | KLT_F_REACHED);
 	if (obj->gen != sc->gen && (obj->flags & KLT_F_STABLE) &&
-	    klt_white_old(sc, obj)) {
+	    klt_white_old(sc, obj) && !klt_kmemleak_record(obj)) {
 		obj->flags |= KLT_F_CAND;
 		obj->enc_parent = 0;
 	} else {
