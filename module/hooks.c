@@ -3,7 +3,8 @@
  * Allocation hooks: the kmem tracepoints for kmalloc, kmem_cache_alloc,
  * kfree and kmem_cache_free, and a kprobe on kmem_cache_free_bulk (the
  * kfree_rcu batch path and the skb caches free there without a
- * tracepoint). The probes run in any context with preemption off: they
+ * tracepoint), and a kretprobe that only brackets kmem_cache_alloc_bulk
+ * (see klt_hooks_all_recorded()). The probes run in any context with preemption off: they
  * only unwind the stack, save it in the stack depot without reclaim, and
  * touch the store under its raw spinlock. They never call the slab
  * allocator, so they cannot recurse into themselves.
@@ -201,6 +202,55 @@ static struct kprobe klt_free_bulk_kp = {
 	.pre_handler = klt_free_bulk_pre,
 };
 
+/*
+ * kmem_cache_alloc_bulk has no tracepoint: its objects are not recorded,
+ * so they stay roots. The scan only needs to know when one may be in
+ * flight, for a slot it found free may have just been handed out there.
+ */
+static atomic_t klt_bulk_inflight = ATOMIC_INIT(0);
+static atomic_long_t klt_unrecorded_seq = ATOMIC_LONG_INIT(0);
+
+static int klt_alloc_bulk_entry(struct kretprobe_instance *ri,
+				struct pt_regs *regs)
+{
+	atomic_inc(&klt_bulk_inflight);
+	atomic_long_inc(&klt_unrecorded_seq);
+	return 0;
+}
+
+static int klt_alloc_bulk_ret(struct kretprobe_instance *ri,
+			      struct pt_regs *regs)
+{
+	atomic_dec(&klt_bulk_inflight);
+	return 0;
+}
+
+static struct kretprobe klt_alloc_bulk_rp = {
+	.entry_handler = klt_alloc_bulk_entry,
+	.handler = klt_alloc_bulk_ret,
+	.maxactive = 64,
+};
+
+static bool klt_alloc_bulk_probed;
+
+/*
+ * Whether every slab allocation made right now is recorded: only then may
+ * a scan skip the slots it finds on free lists. A change of
+ * klt_hooks_unrecorded() across a scan step means some was not.
+ */
+bool klt_hooks_all_recorded(void)
+{
+	return READ_ONCE(klt_tracking) && READ_ONCE(klt_sample) == 1 &&
+	       klt_alloc_bulk_probed && !atomic_read(&klt_bulk_inflight);
+}
+
+unsigned long klt_hooks_unrecorded(void)
+{
+	return atomic_long_read(&klt_unrecorded_seq) +
+	       atomic_long_read(&klt_store.stats.untracked) +
+	       READ_ONCE(klt_alloc_bulk_rp.nmissed);
+}
+
 int klt_hooks_register(void)
 {
 	int ret;
@@ -227,6 +277,16 @@ int klt_hooks_register(void)
 	ret = register_trace_kmem_cache_alloc(klt_probe_cache_alloc, NULL);
 	if (ret)
 		goto err_cache_alloc;
+	/* 6.12 renamed it for allocation profiling; without it, no skipping. */
+	klt_alloc_bulk_rp.kp.symbol_name = "kmem_cache_alloc_bulk_noprof";
+	if (register_kretprobe(&klt_alloc_bulk_rp)) {
+		klt_alloc_bulk_rp.kp.symbol_name = "kmem_cache_alloc_bulk";
+		klt_alloc_bulk_rp.kp.addr = NULL;
+		klt_alloc_bulk_rp.kp.flags = 0;
+		klt_alloc_bulk_probed = !register_kretprobe(&klt_alloc_bulk_rp);
+	} else {
+		klt_alloc_bulk_probed = true;
+	}
 	return 0;
 
 err_cache_alloc:
@@ -244,6 +304,9 @@ err_kfree:
 
 void klt_hooks_unregister(void)
 {
+	if (klt_alloc_bulk_probed)
+		unregister_kretprobe(&klt_alloc_bulk_rp);
+	klt_alloc_bulk_probed = false;
 	unregister_trace_kmem_cache_alloc(klt_probe_cache_alloc, NULL);
 	unregister_trace_kmalloc(klt_probe_kmalloc, NULL);
 	unregister_trace_kmem_cache_free(klt_probe_cache_free, NULL);

@@ -133,6 +133,7 @@ typedef bool (*klt_stop_fn)(void);
 struct klt_scan_result {
 	unsigned long pages;		/* root pages scanned */
 	unsigned long bytes;		/* bytes scanned, roots and objects */
+	unsigned long free_bytes;	/* freed slab slots left out */
 	unsigned long leaks;
 	unsigned long leak_bytes;
 	unsigned long new_leaks;
@@ -164,8 +165,32 @@ int klt_format_object(struct klt_store *st, struct klt_object *o, char *buf,
 		      size_t len);
 void klt_print_object(struct klt_store *st, unsigned long addr);
 const char *klt_cache_name(unsigned long enc_cache, char *buf, size_t len);
-void klt_cache_layout_check(struct kmem_cache *probe, const char *name);
 unsigned long klt_full_jiffies(u32 low);
+
+/* slub.c: SLUB's private structures, checked at load */
+#define KLT_SLAB_HEADS	4
+
+struct klt_slab_info {
+	unsigned long cache;
+	unsigned long base;		/* address of the slab's first page */
+	unsigned long random;		/* free pointer obfuscation */
+	unsigned int pages;
+	unsigned int objects;
+	unsigned int size;		/* slot size */
+	unsigned int offset;		/* of the free pointer in a slot */
+	unsigned int red_left;		/* slot start to object start */
+	unsigned int nheads;
+	unsigned long head[KLT_SLAB_HEADS];	/* free list heads */
+};
+
+extern bool klt_freelist_ok;
+void klt_slub_check(struct kmem_cache *probe, const char *name);
+const char *const *klt_cache_name_ptr(unsigned long cache);
+bool klt_slab_read(struct page *page, struct klt_slab_info *si);
+int klt_slab_free_map(const struct klt_slab_info *si,
+		      bool (*read)(void *ctx, unsigned long addr,
+				   unsigned long *val),
+		      void *ctx, unsigned long *map, unsigned int map_bits);
 
 /* commands.c */
 enum klt_cmd_op {
@@ -191,6 +216,8 @@ void klt_clear_leaks(struct klt_store *st);
 /* hooks.c */
 int klt_hooks_register(void);
 void klt_hooks_unregister(void);
+bool klt_hooks_all_recorded(void);
+unsigned long klt_hooks_unrecorded(void);
 
 /* main.c: the module-wide instance and its knobs */
 extern struct klt_store klt_store;

@@ -22,75 +22,18 @@ unsigned long klt_full_jiffies(u32 low)
 	return now - (u32)((u32)now - low);
 }
 
-/*
- * struct kmem_cache is private to mm/ (and slub_def.h cannot be included
- * from outside it on 6.1). This mirrors the SLUB layout of 6.1 and 6.12 up
- * to the name; klt_cache_layout_check() verifies it against a live cache
- * at load, and names are only read when that check passed.
- */
-struct klt_kmem_cache_head {
-#ifndef CONFIG_SLUB_TINY
-	void __percpu *cpu_slab;
-#ifdef KLT_KMEM_CACHE_LOCK_KEY	/* 6.12: set by Kbuild */
-	struct lock_class_key lock_key;
-#endif
-#endif
-	slab_flags_t flags;
-	unsigned long min_partial;
-	unsigned int size;
-	unsigned int object_size;
-	struct {
-		u32 m;
-		u8 sh1, sh2;
-	} reciprocal_size;
-	unsigned int offset;
-#ifdef CONFIG_SLUB_CPU_PARTIAL
-	unsigned int cpu_partial;
-	unsigned int cpu_partial_slabs;
-#endif
-	unsigned int oo;
-	unsigned int min;
-	gfp_t allocflags;
-	int refcount;
-	void (*ctor)(void *object);
-	unsigned int inuse;
-	unsigned int align;
-	unsigned int red_left_pad;
-	const char *name;
-};
-
-static const char *const *klt_cache_name_ptr(unsigned long cache)
-{
-	return &((struct klt_kmem_cache_head *)cache)->name;
-}
-
-static bool klt_layout_ok;
-
-/* Check the kmem_cache layout we rely on against a cache we created. */
-void klt_cache_layout_check(struct kmem_cache *probe, const char *name)
-{
-	char buf[32];
-
-	klt_layout_ok = false;
-	if (probe && klt_cache_name(klt_enc((unsigned long)probe), buf,
-				    sizeof(buf)) == buf)
-		klt_layout_ok = !strcmp(buf, name);
-	if (!klt_layout_ok)
-		pr_warn("kleaktrack: unknown struct kmem_cache layout; reports show cache addresses\n");
-}
-
 /* Returns @buf holding the name, or a static string. */
 const char *klt_cache_name(unsigned long enc_cache, char *buf, size_t len)
 {
 	unsigned long cache = klt_dec(enc_cache);
+	const char *const *name_ptr;
 	const char *name;
+	size_t i;
 
 	if (!enc_cache)
 		return KLT_CACHE_KMALLOC;
-	size_t i;
-
-	if (copy_from_kernel_nofault(&name, klt_cache_name_ptr(cache),
-				     sizeof(name)))
+	name_ptr = klt_cache_name_ptr(cache);
+	if (!name_ptr || copy_from_kernel_nofault(&name, name_ptr, sizeof(name)))
 		goto unknown;
 	/* Byte by byte: the name may end just before an unmapped page. */
 	for (i = 0; i < len - 1; i++) {
@@ -133,9 +76,7 @@ int klt_format_object(struct klt_store *st, struct klt_object *o, char *buf,
 		pos += scnprintf(buf + pos, len - pos,
 				 "  leak: " KLT_LEAK_DIRECT "\n");
 	pos += scnprintf(buf + pos, len - pos, "  cache: %s\n",
-			 klt_layout_ok || !o->enc_cache ?
-			 klt_cache_name(o->enc_cache, cache, sizeof(cache)) :
-			 "unknown");
+			 klt_cache_name(o->enc_cache, cache, sizeof(cache)));
 	if (n && !copy_from_kernel_nofault(dump, (void *)addr, n)) {
 		pos += scnprintf(buf + pos, len - pos,
 				 "  hex dump (first %zu bytes):\n", n);
@@ -281,6 +222,7 @@ void klt_report_header(struct seq_file *m, struct klt_store *st,
 	H(KLT_HDR_LAST_SCAN, info->last_scan_jiffies);
 	H(KLT_HDR_SCAN_MS, info->last_scan_ms);
 	H(KLT_HDR_PAGES, info->last.pages);
+	H(KLT_HDR_FREE_BYTES, info->last.free_bytes);
 	H(KLT_HDR_LEAKS, leaks);
 	H(KLT_HDR_LEAK_BYTES, leak_bytes);
 	H(KLT_HDR_NEW_LEAKS, info->last.new_leaks);

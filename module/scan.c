@@ -34,6 +34,8 @@
 #define KLT_WALK_BATCH	64
 #define KLT_WORDS	(PAGE_SIZE / sizeof(unsigned long))
 #define KLT_STACK_PFNS	(THREAD_SIZE / PAGE_SIZE)
+#define KLT_SLAB_PAGES	8	/* order-3 slabs, SLUB's default maximum */
+#define KLT_SLAB_OBJS	(KLT_SLAB_PAGES * PAGE_SIZE / 8)
 
 enum klt_mode {
 	KLT_MARK,	/* reached from a root: gray */
@@ -61,6 +63,10 @@ struct klt_scan {
 	struct task_struct **tasks;	/* pinned while their stacks are read */
 	unsigned int ntasks;
 	DECLARE_BITMAP(skip, KLT_WORDS);
+	unsigned long *slab_buf[KLT_SLAB_PAGES];	/* a copy of one slab */
+	bool slab_copied[KLT_SLAB_PAGES];
+	unsigned long slab_base;
+	DECLARE_BITMAP(slab_free, KLT_SLAB_OBJS);	/* its free slots */
 	struct klt_scan_result res;
 	unsigned long since_resched;
 	unsigned long why_lo, why_hi;	/* encoded range of a "why=" object */
@@ -170,11 +176,11 @@ static void klt_why(struct klt_scan *sc, unsigned long v, unsigned long from)
 		mem_dump_obj((void *)from);
 }
 
-/* Collect the words of sc->buf that fall inside a tracked object's range. */
-static void klt_scan_words(struct klt_scan *sc, unsigned int nwords,
-			   const unsigned long *skip, unsigned long from)
+/* Collect the words of @w that fall inside a tracked object's range. */
+static void klt_scan_words(struct klt_scan *sc, const unsigned long *w,
+			   unsigned int nwords, const unsigned long *skip,
+			   unsigned long from)
 {
-	const unsigned long *w = sc->buf;
 	unsigned long lo = sc->lo, hi = sc->hi;
 	unsigned int i;
 
@@ -205,8 +211,8 @@ static void klt_scan_range(struct klt_scan *sc, unsigned long start,
 		if (!n)
 			break;
 		if (!copy_from_kernel_nofault(sc->buf, (void *)start, n))
-			klt_scan_words(sc, n / sizeof(unsigned long), NULL,
-				       start);
+			klt_scan_words(sc, sc->buf, n / sizeof(unsigned long),
+				       NULL, start);
 		start += n;
 		len -= n;
 		klt_maybe_resched(sc, n);
@@ -254,20 +260,36 @@ static void klt_drain(struct klt_scan *sc)
 
 unsigned long klt_why_enc;
 
+static void klt_scan_free(struct klt_scan *sc)
+{
+	int i;
+
+	for (i = 0; i < KLT_SLAB_PAGES; i++)
+		klt_page_free(sc->slab_buf[i]);
+	klt_page_free(sc->buf);
+	klt_page_free(sc->cand);
+	klt_page_free(sc);
+}
+
 struct klt_scan *klt_scan_begin(struct klt_store *st, unsigned long min_age,
 				klt_stop_fn stop)
 {
 	struct klt_scan *sc = klt_page_alloc(GFP_KERNEL);
 	unsigned long flags;
+	bool ok;
+	int i;
 
 	if (!sc)
 		return NULL;
 	sc->buf = klt_page_alloc(GFP_KERNEL);
 	sc->cand = klt_page_alloc(GFP_KERNEL);
-	if (!sc->buf || !sc->cand) {
-		klt_page_free(sc->buf);
-		klt_page_free(sc->cand);
-		klt_page_free(sc);
+	ok = sc->buf && sc->cand;
+	for (i = 0; i < KLT_SLAB_PAGES; i++) {
+		sc->slab_buf[i] = klt_page_alloc(GFP_KERNEL);
+		ok = ok && sc->slab_buf[i];
+	}
+	if (!ok) {
+		klt_scan_free(sc);
 		return NULL;
 	}
 	sc->st = st;
@@ -507,6 +529,7 @@ enum klt_page_kind {
 	KLT_PAGE_SKIP,
 	KLT_PAGE_ROOT,
 	KLT_PAGE_OBJECTS,	/* may hold tracked objects */
+	KLT_PAGE_SLAB,		/* part of a slab */
 };
 
 /*
@@ -532,7 +555,7 @@ static enum klt_page_kind klt_page_kind(struct klt_scan *sc,
 	if (!page_ref_count(head))
 		return KLT_PAGE_SKIP;		/* free, or on a pcp list */
 	if (PageSlab(head))
-		return KLT_PAGE_OBJECTS;
+		return KLT_PAGE_SLAB;
 	if (PageReserved(page))
 		return page_is_ram(pfn) ? KLT_PAGE_ROOT : KLT_PAGE_SKIP;
 	if (PageLRU(head) || PageAnon(head) || READ_ONCE(head->mapping))
@@ -559,8 +582,92 @@ static void klt_scan_pfn(struct klt_scan *sc, unsigned long pfn,
 		skip = sc->skip;
 	sc->what = kind == KLT_PAGE_OBJECTS ? "slab or large kmalloc page" :
 		   PageReserved(pfn_to_page(pfn)) ? "reserved page" : "page";
-	klt_scan_words(sc, KLT_WORDS, skip, addr);
+	klt_scan_words(sc, sc->buf, KLT_WORDS, skip, addr);
 	sc->res.pages++;
+}
+
+static bool klt_read_copy(void *ctx, unsigned long addr, unsigned long *val)
+{
+	struct klt_scan *sc = ctx;
+	unsigned long off = addr - sc->slab_base;
+
+	if (off >= KLT_SLAB_PAGES * PAGE_SIZE || !sc->slab_copied[off >> PAGE_SHIFT])
+		return false;
+	*val = sc->slab_buf[off >> PAGE_SHIFT][offset_in_page(off) / sizeof(long)];
+	return true;
+}
+
+/* Add the free slots of the slab that lie in its page @i to sc->skip. */
+static void klt_skip_free_slots(struct klt_scan *sc,
+				const struct klt_slab_info *si, unsigned int i)
+{
+	unsigned long pstart = i * PAGE_SIZE, pend = pstart + PAGE_SIZE;
+	unsigned int idx = pstart / si->size;
+
+	/* Slots are whole words: size and red_left are word multiples. */
+	for (; idx < si->objects; idx++) {
+		unsigned long s = (unsigned long)idx * si->size, e = s + si->size;
+
+		if (s >= pend)
+			break;
+		if (!test_bit(idx, sc->slab_free))
+			continue;
+		s = max(s, pstart);
+		e = min(e, pend);
+		if (e > s) {
+			bitmap_set(sc->skip, (s - pstart) / sizeof(long),
+				   (e - s) / sizeof(long));
+			sc->res.free_bytes += e - s;
+		}
+	}
+}
+
+/*
+ * A slab as a whole: copy its pages, learn from the copy which slots are
+ * free, and scan the rest that is not a tracked object. A slot taken off a
+ * free list after we read its head holds an object allocated just now:
+ * recorded by the hooks (new objects are roots, see klt_new_roots()), or
+ * counted in klt_hooks_unrecorded(), and then nothing is skipped.
+ */
+static void klt_scan_slab(struct klt_scan *sc, struct page *head)
+{
+	struct klt_slab_info si;
+	unsigned long seq = klt_hooks_unrecorded();
+	bool use_free = klt_hooks_all_recorded() && klt_slab_read(head, &si) &&
+			si.pages <= KLT_SLAB_PAGES;
+	unsigned int nr = use_free ? si.pages : compound_nr(head), i;
+	unsigned long base = (unsigned long)page_address(head);
+
+	if (nr > KLT_SLAB_PAGES) {
+		for (i = 0; i < nr && !klt_stopped(sc); i++)
+			klt_scan_pfn(sc, page_to_pfn(head) + i, KLT_PAGE_OBJECTS);
+		return;
+	}
+	sc->slab_base = base;
+	for (i = 0; i < nr; i++)
+		sc->slab_copied[i] = !copy_from_kernel_nofault(sc->slab_buf[i],
+				(void *)(base + i * PAGE_SIZE), PAGE_SIZE);
+	for (; i < KLT_SLAB_PAGES; i++)
+		sc->slab_copied[i] = false;
+	if (use_free)
+		use_free = klt_slab_free_map(&si, klt_read_copy, sc,
+					     sc->slab_free, KLT_SLAB_OBJS) >= 0 &&
+			   klt_hooks_all_recorded() &&
+			   klt_hooks_unrecorded() == seq;
+	for (i = 0; i < nr; i++) {
+		unsigned long addr = base + i * PAGE_SIZE;
+
+		if (!sc->slab_copied[i])
+			continue;
+		klt_page_skip_map(sc, addr);
+		if (use_free)
+			klt_skip_free_slots(sc, &si, i);
+		sc->what = use_free ? "slab page (free slots skipped)" :
+			   "slab page";
+		klt_scan_words(sc, sc->slab_buf[i], KLT_WORDS, sc->skip, addr);
+		sc->res.pages++;
+		klt_maybe_resched(sc, PAGE_SIZE);
+	}
 }
 
 static void klt_scan_node_range(struct klt_scan *sc, unsigned long start,
@@ -576,8 +683,15 @@ static void klt_scan_node_range(struct klt_scan *sc, unsigned long start,
 			continue;
 		}
 		kind = klt_page_kind(sc, pfn, &span);
-		if (kind != KLT_PAGE_SKIP)
+		if (kind == KLT_PAGE_SLAB) {
+			struct page *head = compound_head(pfn_to_page(pfn));
+
+			klt_scan_slab(sc, head);
+			span = max(page_to_pfn(head) + compound_nr(head), pfn + 1) -
+			       pfn;
+		} else if (kind != KLT_PAGE_SKIP) {
 			klt_scan_pfn(sc, pfn, kind);
+		}
 		pfn += span;
 		klt_maybe_resched(sc, PAGE_SIZE);
 	}
@@ -666,7 +780,21 @@ static bool klt_white_old(struct klt_scan *sc, struct klt_object *obj)
 	       klt_old_enough(sc, obj);
 }
 
-/* Checksums of white objects, computed outside the lock in batches. */
+/*
+ * An object allocated since the scan started may hold the only reference
+ * to an older one (stored after the memory it came from was scanned), or
+ * sit in a slot the RAM walk took for free: it is a root.
+ */
+static bool klt_new_root(struct klt_scan *sc, struct klt_object *obj)
+{
+	return (obj->flags & KLT_F_LIVE) && obj->gen != sc->gen &&
+	       !time_before(klt_full_jiffies(obj->jiffies), sc->start);
+}
+
+/*
+ * Checksums of white objects, computed outside the lock in batches; new
+ * objects are pushed as roots on the way.
+ */
 static void klt_checksum_pass(struct klt_scan *sc)
 {
 	struct klt_store *st = sc->st;
@@ -687,6 +815,12 @@ static void klt_checksum_pass(struct klt_scan *sc)
 		for (; obj && n < KLT_WALK_BATCH; obj = klt_store_next(obj)) {
 			cursor = klt_obj_addr(obj) + 1;
 			obj->flags &= ~KLT_F_STABLE;
+			if (klt_new_root(sc, obj)) {
+				obj->gen = sc->gen;
+				if (!(obj->flags & KLT_F_HELD))
+					klt_push(sc, obj, klt_obj_idx(sc->st, obj));
+				continue;
+			}
 			if (!klt_white_old(sc, obj))
 				continue;
 			b[n].addr = klt_obj_addr(obj);
@@ -822,7 +956,5 @@ void klt_scan_end(struct klt_scan *sc, struct klt_scan_result *res)
 		kasan_enable_current();
 	}
 	*res = sc->res;
-	klt_page_free(sc->buf);
-	klt_page_free(sc->cand);
-	klt_page_free(sc);
+	klt_scan_free(sc);
 }

@@ -42,6 +42,7 @@
 #define KLT_HDR_LAST_SCAN	"last_scan_jiffies"
 #define KLT_HDR_SCAN_MS		"last_scan_duration_ms"
 #define KLT_HDR_PAGES		"pages_scanned"
+#define KLT_HDR_FREE_BYTES	"free_slot_bytes_skipped"	/* stale, not roots */
 #define KLT_HDR_LEAKS		"leaks"		/* entries below */
 #define KLT_HDR_LEAK_BYTES	"leaked_bytes"
 #define KLT_HDR_NEW_LEAKS	"new_leaks"	/* found by the last scan */

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What kleaktrack knows of SLUB's private structures: a cache's name, for
+ * reports, and which slots of a slab are free, so that the scan does not
+ * take the stale contents of freed objects for references. Freed slots
+ * keep the pointers their last owner stored; a new object allocated where
+ * an old one was looks referenced by them, and its leak goes unseen.
+ *
+ * struct kmem_cache, struct slab and struct kmem_cache_cpu are private to
+ * mm/. They are mirrored here for the layouts of 6.1 and 6.12 and checked
+ * at load against a cache of ours; what fails the check is never used, and
+ * the scan then treats all untracked slab memory as roots, as before.
+ */
+#include <linux/mm.h>
+#include <linux/kobject.h>
+#include <linux/slab.h>
+#include <linux/swab.h>
+#include <linux/uaccess.h>
+#include "kleaktrack.h"
+
+struct klt_kmem_cache_head {
+#ifndef CONFIG_SLUB_TINY
+	void __percpu *cpu_slab;
+#ifdef KLT_SLUB_612	/* set by Kbuild */
+	struct lock_class_key lock_key;
+#endif
+#endif
+	slab_flags_t flags;
+	unsigned long min_partial;
+	unsigned int size;
+	unsigned int object_size;
+	struct {
+		u32 m;
+		u8 sh1, sh2;
+	} reciprocal_size;
+	unsigned int offset;
+#ifdef CONFIG_SLUB_CPU_PARTIAL
+	unsigned int cpu_partial;
+	unsigned int cpu_partial_slabs;
+#endif
+	unsigned int oo;
+	unsigned int min;
+	gfp_t allocflags;
+	int refcount;
+	void (*ctor)(void *object);
+	unsigned int inuse;
+	unsigned int align;
+	unsigned int red_left_pad;
+	const char *name;
+	struct list_head list;
+#ifdef CONFIG_SYSFS
+	struct kobject kobj;
+#endif
+#ifdef CONFIG_SLAB_FREELIST_HARDENED
+	unsigned long random;
+#endif
+};
+
+struct klt_kmem_cache_cpu {
+	void *freelist;
+	unsigned long tid;
+	void *slab;
+};
+
+/* struct slab overlays struct page; the fields SLUB's freelists need. */
+struct klt_slab {
+	unsigned long page_flags;
+#ifdef KLT_SLUB_612
+	void *slab_cache;
+	struct list_head slab_list;
+#else
+	struct list_head slab_list;
+	void *slab_cache;
+#endif
+	void *freelist;
+	union {
+		unsigned long counters;
+		struct {
+			unsigned int inuse:16;
+			unsigned int objects:15;
+			unsigned int frozen:1;
+		};
+	};
+};
+
+static_assert(sizeof(struct klt_slab) <= sizeof(struct page));
+
+static bool klt_name_ok;
+bool klt_freelist_ok;
+
+const char *const *klt_cache_name_ptr(unsigned long cache)
+{
+	return klt_name_ok ?
+	       &((struct klt_kmem_cache_head *)cache)->name : NULL;
+}
+
+/*
+ * Read @page's slab: its cache's geometry and the heads of its free lists
+ * (the slab's own, and the lockless one of a CPU allocating from it).
+ */
+bool klt_slab_read(struct page *page, struct klt_slab_info *si)
+{
+	struct page *head = compound_head(page);
+	struct klt_kmem_cache_head *s;
+	struct klt_slab sl;
+	unsigned int cpu;
+
+	if (!klt_freelist_ok ||
+	    copy_from_kernel_nofault(&sl, head, sizeof(sl)) || !sl.slab_cache)
+		return false;
+	s = sl.slab_cache;
+	if (copy_from_kernel_nofault(&si->size, &s->size, sizeof(si->size)) ||
+	    copy_from_kernel_nofault(&si->offset, &s->offset,
+				     sizeof(si->offset)) ||
+	    copy_from_kernel_nofault(&si->red_left, &s->red_left_pad,
+				     sizeof(si->red_left)))
+		return false;
+	si->random = 0;
+#ifdef CONFIG_SLAB_FREELIST_HARDENED
+	if (copy_from_kernel_nofault(&si->random, &s->random,
+				     sizeof(si->random)))
+		return false;
+#endif
+	si->cache = (unsigned long)s;
+	si->base = (unsigned long)page_address(head);
+	si->pages = compound_nr(head);
+	si->objects = sl.objects;
+	if (si->size < sizeof(void *) || si->size % sizeof(void *) ||
+	    si->offset > si->size - sizeof(void *) ||
+	    (unsigned long)si->red_left + si->objects * si->size >
+	    si->pages * PAGE_SIZE)
+		return false;
+	si->nheads = 0;
+	si->head[si->nheads++] = (unsigned long)sl.freelist;
+#ifndef CONFIG_SLUB_TINY
+	/* Only a frozen slab can be a CPU's: look for that CPU. */
+	if (sl.frozen) {
+		void __percpu *cpu_slab;
+
+		if (copy_from_kernel_nofault(&cpu_slab, &s->cpu_slab,
+					     sizeof(cpu_slab)))
+			return false;
+		for_each_possible_cpu(cpu) {
+			struct klt_kmem_cache_cpu c;
+
+			if (copy_from_kernel_nofault(&c, per_cpu_ptr(cpu_slab, cpu),
+						     sizeof(c)))
+				return false;
+			if (c.slab != head || si->nheads == KLT_SLAB_HEADS)
+				continue;
+			si->head[si->nheads++] = (unsigned long)c.freelist;
+		}
+	}
+#endif
+	return true;
+}
+
+static unsigned long klt_freeptr_decode(const struct klt_slab_info *si,
+					unsigned long val, unsigned long at)
+{
+#ifdef CONFIG_SLAB_FREELIST_HARDENED
+	return val ^ si->random ^ swab(at);
+#else
+	return val;
+#endif
+}
+
+/*
+ * Set in @map the index of every object on the free lists of @si, reading
+ * free pointers with @read. The lists change under us: a chain that leads
+ * anywhere but to an object of this slab makes the whole answer void
+ * (-EINVAL), so that a wrong guess can only hide fewer stale pointers.
+ */
+int klt_slab_free_map(const struct klt_slab_info *si,
+		      bool (*read)(void *ctx, unsigned long addr,
+				   unsigned long *val),
+		      void *ctx, unsigned long *map, unsigned int map_bits)
+{
+	unsigned int h, nfree = 0;
+
+	if (si->objects > map_bits)
+		return -E2BIG;
+	bitmap_zero(map, si->objects);
+	for (h = 0; h < si->nheads; h++) {
+		unsigned long p = si->head[h];
+
+		while (p) {
+			unsigned long off = p - si->base - si->red_left;
+			unsigned long idx = off / si->size, next;
+
+			if (p < si->base + si->red_left || off % si->size ||
+			    idx >= si->objects || __test_and_set_bit(idx, map))
+				return -EINVAL;
+			nfree++;
+			if (!read(ctx, p + si->offset, &next))
+				return -EFAULT;
+			p = klt_freeptr_decode(si, next, p + si->offset);
+		}
+	}
+	return nfree;
+}
+
+static bool klt_read_live(void *ctx, unsigned long addr, unsigned long *val)
+{
+	return !copy_from_kernel_nofault(val, (void *)addr, sizeof(*val));
+}
+
+#define KLT_PROBE_OBJS	16
+
+/*
+ * Check the mirrored layouts on @probe, a cache nobody else uses: the name
+ * must read back, and the free lists of the slab holding our objects must
+ * lead to free slots only, never to one of the objects we hold.
+ */
+static bool klt_freelist_check(struct kmem_cache *probe)
+{
+	unsigned long map[BITS_TO_LONGS(512)];
+	void *obj[KLT_PROBE_OBJS];
+	struct klt_slab_info si;
+	bool ok = false;
+	int i, n;
+
+	for (i = 0; i < KLT_PROBE_OBJS; i++)
+		obj[i] = kmem_cache_alloc(probe, GFP_KERNEL);
+	for (i = 1; i < KLT_PROBE_OBJS; i += 2) {
+		kmem_cache_free(probe, obj[i]);
+		obj[i] = NULL;
+	}
+	if (!obj[0] || !klt_slab_read(virt_to_page(obj[0]), &si) ||
+	    si.cache != (unsigned long)probe)
+		goto out;
+	n = klt_slab_free_map(&si, klt_read_live, NULL, map, 512);
+	if (n <= 0)
+		goto out;
+	ok = true;
+	for (i = 0; i < KLT_PROBE_OBJS; i += 2) {
+		unsigned long a = (unsigned long)obj[i];
+
+		if (a >= si.base && a < si.base + si.pages * PAGE_SIZE &&
+		    test_bit((a - si.base - si.red_left) / si.size, map))
+			ok = false;
+	}
+out:
+	for (i = 0; i < KLT_PROBE_OBJS; i++)
+		if (obj[i])
+			kmem_cache_free(probe, obj[i]);
+	return ok;
+}
+
+void klt_slub_check(struct kmem_cache *probe, const char *name)
+{
+	const char *got = NULL;
+	char buf[32];
+
+	klt_name_ok = true;
+	if (probe)
+		got = klt_cache_name(klt_enc((unsigned long)probe), buf,
+				     sizeof(buf));
+	klt_name_ok = got == buf && !strcmp(buf, name);
+	if (!klt_name_ok) {
+		pr_warn("kleaktrack: unknown struct kmem_cache layout; reports show cache addresses, freed slab slots are scanned\n");
+		return;
+	}
+	klt_freelist_ok = true;
+	klt_freelist_ok = klt_freelist_check(probe);
+	if (!klt_freelist_ok)
+		pr_warn("kleaktrack: unknown SLUB free list layout; freed slab slots are scanned\n");
+}
