@@ -213,6 +213,11 @@ struct klt_cmd {
 int klt_parse_cmd(const char *buf, size_t len, struct klt_cmd *cmd);
 void klt_clear_leaks(struct klt_store *st);
 
+/* tasks.c */
+void klt_tasks_note(void);
+unsigned long klt_task_asleep_since(struct task_struct *t);
+void klt_tasks_forget(void);
+
 /* hooks.c */
 int klt_hooks_register(void);
 void klt_hooks_unregister(void);

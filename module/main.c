@@ -241,6 +241,7 @@ static int __init klt_init(void)
 	if (ret)
 		return ret;
 	klt_check_cache_layout();
+	klt_tasks_note();	/* tasks asleep now cannot store later objects */
 
 	ret = klt_store_init(&klt_store, klt_max_objects,
 			     min(klt_max_objects, 65536UL));
@@ -285,6 +286,7 @@ static void __exit klt_exit(void)
 	debugfs_remove(klt_dentry);
 	klt_hooks_unregister();
 	klt_store_destroy(&klt_store);
+	klt_tasks_forget();
 	pr_info("kleaktrack: unloaded\n");
 }
 

@@ -69,6 +69,7 @@ struct klt_scan {
 	DECLARE_BITMAP(slab_free, KLT_SLAB_OBJS);	/* its free slots */
 	struct klt_scan_result res;
 	unsigned long since_resched;
+	unsigned long asleep_since;	/* jiffies: stack of a task asleep since */
 	unsigned long why_lo, why_hi;	/* encoded range of a "why=" object */
 	unsigned int why_told;
 	const char *what;		/* what is being scanned, for why= */
@@ -130,6 +131,11 @@ static void klt_flush(struct klt_scan *sc)
 		switch (sc->mode) {
 		case KLT_MARK:
 			if (obj->gen == sc->gen)
+				break;
+			/* Not stored by a task that has not run since. */
+			if (sc->asleep_since &&
+			    time_after(klt_full_jiffies(obj->jiffies),
+				       sc->asleep_since + 1))
 				break;
 			obj->gen = sc->gen;
 			if (!(obj->flags & KLT_F_HELD))
@@ -458,6 +464,7 @@ static void klt_collect_stacks(struct klt_scan *sc)
 	unsigned long max = KLT_STACK_PAGES * PAGE_SIZE / sizeof(unsigned long);
 	struct task_struct *g, *t;
 
+	klt_tasks_note();
 	sc->stacks = vmalloc(KLT_STACK_PAGES * PAGE_SIZE);
 	sc->tasks = vmalloc(KLT_STACK_PAGES * PAGE_SIZE);
 	if (!sc->stacks || !sc->tasks)
@@ -492,7 +499,11 @@ static bool klt_on_cpu(struct task_struct *t)
 #endif
 }
 
-/* The live part of each known task's stack; none of it with stack=off. */
+/*
+ * The live part of each known task's stack; none of it with stack=off.
+ * Words of a task asleep since S that point to objects allocated after S
+ * are stale (see tasks.c).
+ */
 static void klt_scan_task_stacks(struct klt_scan *sc, bool scan_stacks)
 {
 	unsigned int i;
@@ -507,7 +518,10 @@ static void klt_scan_task_stacks(struct klt_scan *sc, bool scan_stacks)
 			if (klt_on_cpu(t) || sp < base || sp >= base + THREAD_SIZE)
 				sp = base;
 			sc->what = "task stack";
+			sc->asleep_since = klt_task_asleep_since(t);
 			klt_scan_range(sc, sp, base + THREAD_SIZE - sp);
+			klt_flush(sc);
+			sc->asleep_since = 0;
 		}
 		put_task_struct(t);
 	}

@@ -12,6 +12,9 @@
 #include <linux/string.h>
 #include <linux/swab.h>
 #include <linux/kasan.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
 #include "kleaktrack.h"
 
 #define BASE	0xffff888000100000UL
@@ -647,6 +650,48 @@ static void slub_free_map_bad_chain(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, klt_slab_free_map(&si, slub_read_fake, f, map, 64), -E2BIG);
 }
 
+static int tasks_sleeper(void *data)
+{
+	struct completion *go = data;
+
+	wait_for_completion(go);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(HZ / 10);
+	return 0;
+}
+
+/* A task seen asleep has a bound until it runs again; a running one none. */
+static void tasks_asleep_since(struct kunit *test)
+{
+	struct completion go;
+	struct task_struct *t;
+	unsigned long before = jiffies;
+	int i;
+
+	init_completion(&go);
+	t = kthread_run(tasks_sleeper, &go, "klt_test_sleeper");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	get_task_struct(t);
+	/* Let it reach its wait. */
+	for (i = 0; i < 100 && READ_ONCE(t->__state) == TASK_RUNNING; i++)
+		msleep(10);
+	msleep(20);
+	klt_tasks_note();
+	KUNIT_EXPECT_FALSE(test, time_before(klt_task_asleep_since(t), before));
+	msleep(20);
+	klt_tasks_note();	/* a later record keeps the earlier time */
+	KUNIT_EXPECT_NE(test, klt_task_asleep_since(t), 0UL);
+	KUNIT_EXPECT_FALSE(test, time_after(klt_task_asleep_since(t), jiffies - 1));
+	KUNIT_EXPECT_EQ(test, klt_task_asleep_since(current), 0UL);
+
+	complete(&go);		/* it runs, and sleeps in its loop */
+	msleep(50);
+	KUNIT_EXPECT_EQ(test, klt_task_asleep_since(t), 0UL);
+	kthread_stop(t);
+	put_task_struct(t);
+	klt_tasks_forget();
+}
+
 static struct kunit_case klt_store_cases[] = {
 	KUNIT_CASE(store_insert_lookup),
 	KUNIT_CASE(store_ordering),
@@ -681,11 +726,12 @@ static struct kunit_case klt_cmd_cases[] = {
 static struct kunit_case klt_slub_cases[] = {
 	KUNIT_CASE(slub_free_map_real),
 	KUNIT_CASE(slub_free_map_bad_chain),
+	KUNIT_CASE(tasks_asleep_since),
 	{}
 };
 
 static struct kunit_suite klt_slub_suite = {
-	.name = "kleaktrack_slub",
+	.name = "kleaktrack_slub_tasks",
 	.test_cases = klt_slub_cases,
 };
 

@@ -72,6 +72,7 @@ static noinline void leaky_kmalloc(void)
 	if (p)
 		memset(p, 0x6b, 100);
 	hide(p);
+	tell("leaky_kmalloc", p);
 }
 
 static noinline void leaky_cache_alloc(void)
@@ -83,6 +84,7 @@ static noinline void leaky_cache_alloc(void)
 	/* Objects of our cache go back to it: remember which is which. */
 	if (p && nr_hidden < MAX_HIDDEN)
 		hidden[nr_hidden++] = ~((unsigned long)p | 1);
+	tell("leaky_cache_alloc", p);
 }
 
 static noinline void leaky_list(void)
@@ -136,6 +138,7 @@ static noinline void leaky_krealloc(void)
 	}
 	memset(q, 0x6f, 4096);
 	hide(q);
+	tell("leaky_krealloc", q);
 }
 
 static noinline void keep_bss(void)

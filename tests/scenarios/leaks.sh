@@ -32,6 +32,7 @@ expect no-unplanted-leaks 0 "$(count_entries /tmp/report ' - ')"
 expect header-leaks 16 "$(klt_hdr leaks)"
 check pr-info-line sh -c "dmesg | grep -q 'kleaktrack: [0-9]* new suspected memory leaks (see /sys/kernel/debug/kleaktrack)'"
 
+klt_why_missing
 check clear klt_cmd clear
 expect cleared-report-empty 0 "$(klt_hdr leaks)"
 check rmmod-leaky rmmod kleaktrack_leaky

@@ -115,3 +115,15 @@ klt_scan_until() {
 	done
 	echo "KLT-INFO scan rounds: $_r"
 }
+
+# For the log: what still references each planted leak the report lacks.
+klt_why_missing() {
+	for _a in $(dmesg | sed -n 's/.*kleaktrack_leaky: .* at 0x\([0-9a-f]*\)$/\1/p'); do
+		grep -q "^unreferenced object 0x$_a " $KLT_DBG && continue
+		echo "KLT-INFO missed 0x$_a"
+		klt_cmd "why=0x$_a"
+		klt_cmd scan
+	done
+	dmesg | sed -n 's/^\[[^]]*\] \(kleaktrack: why:\)/\1/p' | sort | uniq -c |
+		head -40
+}
