@@ -91,7 +91,7 @@ void klt_tasks_note(void)
 		s->start = t->start_time;
 		/* Count before looking: a switch in between is not missed. */
 		s->nsw = klt_nsw(t);
-		smp_rmb();
+		smp_rmb();	/* the count is read before on_cpu */
 		s->since = 0;
 		if (!klt_task_on_cpu(t)) {
 			old = klt_seen_find(klt_seen, klt_nseen, t);
@@ -116,7 +116,7 @@ unsigned long klt_task_asleep_since(struct task_struct *t)
 	const struct klt_seen *s = klt_seen_find(klt_seen, klt_nseen, t);
 	unsigned long nsw = klt_nsw(t);
 
-	smp_rmb();
+	smp_rmb();	/* the count is read before on_cpu */
 	if (!s || !s->since || s->nsw != nsw || klt_task_on_cpu(t))
 		return 0;
 	return s->since;

@@ -673,8 +673,8 @@ static void tasks_asleep_since(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
 	get_task_struct(t);
 	/* Let it reach its wait. */
-	for (i = 0; i < 100 && READ_ONCE(t->__state) == TASK_RUNNING; i++)
-		msleep(10);
+	for (i = 0; i < 50 && READ_ONCE(t->__state) == TASK_RUNNING; i++)
+		msleep(20);
 	msleep(20);
 	klt_tasks_note();
 	KUNIT_EXPECT_FALSE(test, time_before(klt_task_asleep_since(t), before));
