@@ -13,8 +13,11 @@
  * was seen off-CPU with the same number of context switches as now has
  * not been switched to in between, for being switched out again is
  * counted. Each scan (and the load) records that count for every task.
+ * Where the scheduler keeps statistics, they give a bound for tasks that
+ * were not seen before.
  */
 #include <linux/bsearch.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
 #include <linux/sort.h>
 #include <linux/vmalloc.h>
@@ -107,6 +110,37 @@ void klt_tasks_note(void)
 	klt_nseen = n;
 }
 
+#ifdef CONFIG_SCHED_INFO
+/*
+ * A task first seen asleep by a scan may have slept long before: the
+ * scheduler's statistics bound when it left a CPU, at the latest. It got
+ * the CPU at last_arrival and ran sum - prev_sum nanoseconds of task time
+ * (prev_sum is taken when CFS picks it; a stale one only makes the stint
+ * look longer). Task time leaves out interrupts: a second of margin.
+ */
+static unsigned long klt_sched_bound(struct task_struct *t)
+{
+	u64 arrival = READ_ONCE(t->sched_info.last_arrival);
+	u64 sum = READ_ONCE(t->se.sum_exec_runtime);
+	u64 prev = READ_ONCE(t->se.prev_sum_exec_runtime);
+	u64 now = local_clock(), left;
+	unsigned long b;
+
+	if (!arrival || sum < prev)
+		return 0;
+	left = arrival + (sum - prev) + NSEC_PER_SEC;
+	if (left >= now)
+		return 0;
+	b = jiffies - nsecs_to_jiffies(now - left);
+	return b ?: 1;
+}
+#else
+static unsigned long klt_sched_bound(struct task_struct *t)
+{
+	return 0;
+}
+#endif
+
 /*
  * Jiffies since which @t has certainly not run, or 0. Asked right before
  * its stack is read: a switch since the record voids it.
@@ -114,12 +148,20 @@ void klt_tasks_note(void)
 unsigned long klt_task_asleep_since(struct task_struct *t)
 {
 	const struct klt_seen *s = klt_seen_find(klt_seen, klt_nseen, t);
-	unsigned long nsw = klt_nsw(t);
+	unsigned long nsw = klt_nsw(t), since = 0, b;
 
 	smp_rmb();	/* the count is read before on_cpu */
-	if (!s || !s->since || s->nsw != nsw || klt_task_on_cpu(t))
+	if (klt_task_on_cpu(t))
 		return 0;
-	return s->since;
+	if (s && s->since && s->nsw == nsw)
+		since = s->since;
+	b = klt_sched_bound(t);
+	smp_rmb();	/* ... and before it is read again */
+	if (klt_nsw(t) != nsw || klt_task_on_cpu(t))
+		return 0;
+	if (b && (!since || time_before(b, since)))
+		since = b;
+	return since;
 }
 
 void klt_tasks_forget(void)
