@@ -37,6 +37,13 @@
 #define KLT_SLAB_PAGES	8	/* order-3 slabs, SLUB's default maximum */
 #define KLT_SLAB_OBJS	(KLT_SLAB_PAGES * PAGE_SIZE / 8)
 
+struct klt_range {
+	unsigned long start, end;	/* pfns, end excluded */
+	unsigned long virt;		/* vmemmap address of start */
+};
+
+#define KLT_MEMMAP_MAX	(PAGE_SIZE / sizeof(struct klt_range))
+
 enum klt_mode {
 	KLT_MARK,	/* reached from a root: gray */
 	KLT_PARENT,	/* classify: note which leaks have a leak parent */
@@ -70,6 +77,9 @@ struct klt_scan {
 	struct klt_scan_result res;
 	unsigned long since_resched;
 	unsigned long asleep_since;	/* jiffies: stack of a task asleep since */
+	struct task_struct *task;	/* whose stack is being scanned */
+	struct klt_range *memmap;	/* pfns of pages holding struct pages */
+	unsigned int nmemmap;
 	unsigned long why_lo, why_hi;	/* encoded range of a "why=" object */
 	unsigned int why_told;
 	const char *what;		/* what is being scanned, for why= */
@@ -175,8 +185,13 @@ static void klt_why(struct klt_scan *sc, unsigned long v, unsigned long from)
 		return;
 	struct page *pg = virt_addr_valid(from) ? virt_to_page(from) : NULL;
 
-	pr_info("kleaktrack: why: 0x%lx is referenced from 0x%lx (%s)\n",
-		klt_dec(v), from, sc->what);
+	if (sc->task)
+		pr_info("kleaktrack: why: 0x%lx is referenced from 0x%lx (stack of %s/%d, asleep since %lu, now %lu)\n",
+			klt_dec(v), from, sc->task->comm, task_pid_nr(sc->task),
+			sc->asleep_since, jiffies);
+	else
+		pr_info("kleaktrack: why: 0x%lx is referenced from 0x%lx (%s)\n",
+			klt_dec(v), from, sc->what);
 	/* Which cache, for a reference from untracked slab memory. */
 	if (pg && PageSlab(compound_head(pg)))
 		mem_dump_obj((void *)from);
@@ -272,6 +287,7 @@ static void klt_scan_free(struct klt_scan *sc)
 
 	for (i = 0; i < KLT_SLAB_PAGES; i++)
 		klt_page_free(sc->slab_buf[i]);
+	klt_page_free(sc->memmap);
 	klt_page_free(sc->buf);
 	klt_page_free(sc->cand);
 	klt_page_free(sc);
@@ -519,9 +535,11 @@ static void klt_scan_task_stacks(struct klt_scan *sc, bool scan_stacks)
 				sp = base;
 			sc->what = "task stack";
 			sc->asleep_since = klt_task_asleep_since(t);
+			sc->task = t;
 			klt_scan_range(sc, sp, base + THREAD_SIZE - sp);
 			klt_flush(sc);
 			sc->asleep_since = 0;
+			sc->task = NULL;
 		}
 		put_task_struct(t);
 	}
@@ -539,11 +557,113 @@ static bool klt_is_task_stack(struct klt_scan *sc, unsigned long pfn)
 				      sizeof(unsigned long), klt_cmp_pfn);
 }
 
+static int klt_sort_range(const void *a, const void *b)
+{
+	const struct klt_range *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static int klt_cmp_range(const void *key, const void *elt)
+{
+	unsigned long pfn = *(const unsigned long *)key;
+	const struct klt_range *r = elt;
+
+	return pfn < r->start ? -1 : pfn >= r->end;
+}
+
+static struct klt_range *klt_in_memmap(struct klt_scan *sc, unsigned long pfn)
+{
+	return sc->nmemmap ? bsearch(&pfn, sc->memmap, sc->nmemmap,
+				     sizeof(*sc->memmap), klt_cmp_range) : NULL;
+}
+
+/*
+ * struct pages live in RAM too, and the scan reads them: page->private and
+ * ->mapping of page cache pages, and a slab's ->obj_exts, may be the only
+ * reference to an object. But the struct pages of free pages and of tail
+ * pages keep stale values from their last use (a former slab's freelist,
+ * pointing into what may now be a large kmalloc object), so those are left
+ * out. The pages that back the memmap are found at the start of a scan.
+ */
+static void klt_collect_memmap(struct klt_scan *sc)
+{
+#ifdef CONFIG_SPARSEMEM_VMEMMAP
+	unsigned long chunk = PMD_SIZE / sizeof(struct page);	/* pfns */
+	int nid;
+
+	sc->memmap = klt_page_alloc(GFP_KERNEL);
+	if (!sc->memmap)
+		return;
+	for_each_online_node(nid) {
+		pg_data_t *pgdat = NODE_DATA(nid);
+		unsigned long pfn = pgdat->node_start_pfn;
+		unsigned long end = pfn + pgdat->node_spanned_pages;
+
+		for (pfn = ALIGN_DOWN(pfn, chunk); pfn < end; pfn += chunk) {
+			unsigned long v = (unsigned long)pfn_to_page(pfn);
+			unsigned long off;
+
+			if (!pfn_valid(pfn) || !pfn_valid(pfn + chunk - 1))
+				continue;
+			/* The memmap of one chunk is PMD_SIZE, looked up by page. */
+			for (off = 0; off < PMD_SIZE; off += PAGE_SIZE) {
+				unsigned long p = PHYS_PFN(slow_virt_to_phys((void *)(v + off)));
+				struct klt_range *r = sc->memmap + sc->nmemmap;
+
+				if (sc->nmemmap && (--r)->end == p &&
+				    r->virt + (p - r->start) * PAGE_SIZE == v + off) {
+					r->end++;
+					continue;
+				}
+				if (sc->nmemmap == KLT_MEMMAP_MAX)
+					goto out;
+				r = sc->memmap + sc->nmemmap++;
+				r->start = p;
+				r->end = p + 1;
+				r->virt = v + off;
+			}
+		}
+	}
+out:
+	sort(sc->memmap, sc->nmemmap, sizeof(*sc->memmap), klt_sort_range, NULL);
+#endif
+}
+
+
+/* A page of struct pages, without those of free and tail pages. */
+static void klt_scan_memmap_page(struct klt_scan *sc, unsigned long pfn,
+				 const struct klt_range *r)
+{
+	unsigned long addr = (unsigned long)page_address(pfn_to_page(pfn));
+	unsigned long base = (unsigned long)pfn_to_page(0);
+	unsigned long memmap_v = r->virt + (pfn - r->start) * PAGE_SIZE, w;
+
+	if (copy_from_kernel_nofault(sc->buf, (void *)addr, PAGE_SIZE))
+		return;
+	bitmap_zero(sc->skip, KLT_WORDS);
+	for (w = 0; w < KLT_WORDS; w++) {
+		unsigned long at = memmap_v + w * sizeof(long);
+		unsigned long desc = (at - base) / sizeof(struct page);
+		struct page *dp;
+
+		if (!pfn_valid(desc))
+			continue;
+		dp = pfn_to_page(desc);
+		if (PageTail(dp) || !page_ref_count(dp))
+			__set_bit(w, sc->skip);
+	}
+	sc->what = "struct page";
+	klt_scan_words(sc, sc->buf, KLT_WORDS, sc->skip, addr);
+	sc->res.pages++;
+}
+
 enum klt_page_kind {
 	KLT_PAGE_SKIP,
 	KLT_PAGE_ROOT,
 	KLT_PAGE_OBJECTS,	/* may hold tracked objects */
 	KLT_PAGE_SLAB,		/* part of a slab */
+	KLT_PAGE_MEMMAP,	/* holds struct pages */
 };
 
 /*
@@ -558,6 +678,8 @@ static enum klt_page_kind klt_page_kind(struct klt_scan *sc,
 	struct page *head;
 
 	*span = 1;
+	if (klt_in_memmap(sc, pfn))
+		return KLT_PAGE_MEMMAP;
 	if (PageBuddy(page)) {
 		unsigned long order = READ_ONCE(page->private);
 
@@ -703,6 +825,8 @@ static void klt_scan_node_range(struct klt_scan *sc, unsigned long start,
 			klt_scan_slab(sc, head);
 			span = max(page_to_pfn(head) + compound_nr(head), pfn + 1) -
 			       pfn;
+		} else if (kind == KLT_PAGE_MEMMAP) {
+			klt_scan_memmap_page(sc, pfn, klt_in_memmap(sc, pfn));
 		} else if (kind != KLT_PAGE_SKIP) {
 			klt_scan_pfn(sc, pfn, kind);
 		}
@@ -718,6 +842,7 @@ int klt_scan_ram(struct klt_scan *sc, bool scan_stacks)
 	sc->mode = KLT_MARK;
 	klt_note_own_stack(sc);
 	klt_collect_stacks(sc);
+	klt_collect_memmap(sc);
 	kasan_disable_current();
 	for_each_online_node(nid) {
 		pg_data_t *pgdat = NODE_DATA(nid);

@@ -7,7 +7,7 @@
  * make, each in its own function so that backtraces tell them apart:
  *
  *   leaks:     leaky_kmalloc (100 B), leaky_cache_alloc (72 B cache),
- *              leaky_list (1 + 10 nodes of 64 B), leaky_timer_fn (48 B, in
+ *              leaky_list (1 + 10 nodes of 80 B), leaky_timer_fn (72 B, in
  *              softirq), leaky_large (12000 B), leaky_krealloc (4096 B)
  *   not leaks: keep_bss, keep_percpu, keep_vmalloc, keep_kthread,
  *              keep_in_old, keep_interior, keep_rcu (kfree_rcu),
@@ -30,9 +30,15 @@
 #define NR_RCU		64
 #define NR_BULK		16
 
+/*
+ * 80 bytes, so kmalloc-96: every kthread keeps a pointer to its freed
+ * kthread_create_info (kmalloc-64) in its first frames, and a kthread that
+ * was created just before the plant and ran after it would hide a node
+ * that got that slot, for as long as it lives (see kleaktrack.rst).
+ */
 struct node {
 	struct node *next;
-	char pad[56];
+	char pad[72];
 };
 
 struct rcu_obj {
@@ -106,10 +112,10 @@ static noinline void leaky_list(void)
 
 static noinline void leaky_timer_fn(struct timer_list *t)
 {
-	void *p = kmalloc(48, GFP_ATOMIC);
+	void *p = kmalloc(72, GFP_ATOMIC);	/* not kmalloc-64: see struct node */
 
 	if (p)
-		memset(p, 0x6d, 48);
+		memset(p, 0x6d, 72);
 	hide(p);
 	tell("leaky_timer_fn", p);
 	complete(&timer_done);
