@@ -630,7 +630,6 @@ out:
 #endif
 }
 
-
 /* A page of struct pages, without those of free and tail pages. */
 static void klt_scan_memmap_page(struct klt_scan *sc, unsigned long pfn,
 				 const struct klt_range *r)
