@@ -24,7 +24,7 @@ for g in "direct leaky_kmalloc 1" "direct leaky_cache_alloc 1" \
 	check "json-$1-$2" sh -c "grep '\"$2+' /tmp/groups |
 		grep -q '^{ \"kind\": \"$1\", \"bytes\": [0-9]*, \"objects\": $3,'"
 done
-check text-direct-list grep -q 'Direct leak of 64 byte(s) in 1 object(s) allocated from:' /tmp/report.txt
+check text-direct-list grep -q 'Direct leak of 80 byte(s) in 1 object(s) allocated from:' /tmp/report.txt
 check text-indirect-list grep -q 'Indirect leak of 800 byte(s) in 10 object(s) allocated from:' /tmp/report.txt
 check text-summary grep -q '^SUMMARY: 17220 byte(s) leaked in 16 object(s).' /tmp/report.txt
 printf 'leak:[kleaktrack_leaky]\n' > /tmp/all.supp
