@@ -87,7 +87,7 @@ static void klt_record(unsigned long call_site, const void *ptr, size_t size,
 	if (within_module(call_site, THIS_MODULE))
 		return;
 	if (sample > 1 && this_cpu_inc_return(klt_sample_ctr) % sample) {
-		atomic_long_inc(&st->stats.sampled_out);
+		klt_stat_inc(st, KLT_STAT_SAMPLED_OUT);
 		return;
 	}
 
@@ -120,9 +120,9 @@ static void klt_record(unsigned long call_site, const void *ptr, size_t size,
 	raw_spin_unlock_irqrestore(&st->lock, flags);
 
 	if (!obj)
-		atomic_long_inc(&st->stats.untracked);
+		klt_stat_inc(st, KLT_STAT_UNTRACKED);
 	else if (replaced)
-		atomic_long_inc(&st->stats.replaced);
+		klt_stat_inc(st, KLT_STAT_REPLACED);
 	/* Refill early so that bursts find free records. */
 	if (READ_ONCE(st->nr_free) < KLT_GROW_PAGES * KLT_OBJS_PER_PAGE / 4 &&
 	    (READ_ONCE(st->nr_pages) < st->max_pages || READ_ONCE(st->nr_freed)))
@@ -141,14 +141,14 @@ static void klt_forget(const void *ptr)
 	/* Bounds only widen, and the object was inserted before its free. */
 	if (klt_enc(addr) < READ_ONCE(st->enc_min) ||
 	    klt_enc(addr) >= READ_ONCE(st->enc_max)) {
-		atomic_long_inc(&st->stats.unknown_frees);
+		klt_stat_inc(st, KLT_STAT_UNKNOWN_FREES);
 		return;
 	}
 	raw_spin_lock_irqsave(&st->lock, flags);
 	found = klt_store_erase(st, addr);
 	raw_spin_unlock_irqrestore(&st->lock, flags);
 	if (!found)
-		atomic_long_inc(&st->stats.unknown_frees);
+		klt_stat_inc(st, KLT_STAT_UNKNOWN_FREES);
 }
 
 static void klt_probe_kmalloc(void *data, unsigned long call_site,

@@ -11,6 +11,7 @@
 #include <linux/spinlock.h>
 #include <linux/sched.h>
 #include <linux/atomic.h>
+#include <linux/percpu.h>
 #include <linux/seq_file.h>
 #include <kleaktrack/report.h>
 
@@ -73,11 +74,17 @@ struct klt_object {
 
 #define KLT_OBJS_PER_PAGE	(PAGE_SIZE / sizeof(struct klt_object))
 
+/* Event counters, per CPU: the hooks bump them, the report sums them. */
+enum klt_stat {
+	KLT_STAT_UNTRACKED,		/* allocation not recorded */
+	KLT_STAT_UNKNOWN_FREES,		/* free of an object we never saw */
+	KLT_STAT_REPLACED,		/* record reused by a new allocation */
+	KLT_STAT_SAMPLED_OUT,		/* skipped by sample=N */
+	KLT_NR_STATS
+};
+
 struct klt_stats {
-	atomic_long_t untracked;	/* allocation not recorded */
-	atomic_long_t unknown_frees;	/* free of an object we never saw */
-	atomic_long_t replaced;		/* record reused by a new allocation */
-	atomic_long_t sampled_out;	/* skipped by sample=N */
+	unsigned long v[KLT_NR_STATS];
 };
 
 struct klt_store {
@@ -94,8 +101,14 @@ struct klt_store {
 	u64 live_bytes;
 	unsigned long enc_min, enc_max;	/* encoded bounds of all objects */
 	u16 gen;			/* last scan generation */
-	struct klt_stats stats;
+	struct klt_stats __percpu *stats;
 };
+
+/* Any context: one per-CPU increment, no shared cache line. */
+static inline void klt_stat_inc(struct klt_store *st, enum klt_stat i)
+{
+	this_cpu_inc(st->stats->v[i]);
+}
 
 /* store.c */
 int klt_store_init(struct klt_store *st, unsigned long max_objects,
@@ -115,6 +128,7 @@ struct klt_object *klt_store_from(struct klt_store *st, unsigned long cursor);
 void klt_store_put(struct klt_store *st, struct klt_object *obj);
 void klt_store_release(struct klt_store *st, struct klt_object *obj);
 unsigned long klt_store_reclaim(struct klt_store *st, unsigned long max);
+unsigned long klt_stat_read(struct klt_store *st, enum klt_stat i);
 void klt_store_walk(struct klt_store *st, unsigned int batch,
 		    bool (*fn)(struct klt_object *obj, u32 idx, void *arg),
 		    bool (*pause)(void *arg), void *arg);

@@ -7,6 +7,7 @@
  * through the slab allocator they trace.
  */
 #include <linux/mm.h>
+#include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include "kleaktrack.h"
@@ -60,6 +61,9 @@ int klt_store_init(struct klt_store *st, unsigned long max_objects,
 	memset(st, 0, sizeof(*st));
 	raw_spin_lock_init(&st->lock);
 	st->root = RB_ROOT;
+	st->stats = alloc_percpu(struct klt_stats);
+	if (!st->stats)
+		return -ENOMEM;
 	if (max_objects < KLT_OBJS_PER_PAGE)
 		max_objects = KLT_OBJS_PER_PAGE;
 	if (max_objects > U32_MAX - KLT_OBJS_PER_PAGE)
@@ -76,6 +80,8 @@ void klt_store_destroy(struct klt_store *st)
 {
 	unsigned int i;
 
+	free_percpu(st->stats);
+	st->stats = NULL;
 	if (!st->pages)
 		return;
 	for (i = 0; i < st->nr_pages; i++)
@@ -83,6 +89,18 @@ void klt_store_destroy(struct klt_store *st)
 	vfree(st->pages);
 	st->pages = NULL;
 	st->nr_pages = 0;
+}
+
+unsigned long klt_stat_read(struct klt_store *st, enum klt_stat i)
+{
+	unsigned long sum = 0;
+	int cpu;
+
+	if (!st->stats)
+		return 0;
+	for_each_possible_cpu(cpu)
+		sum += per_cpu_ptr(st->stats, cpu)->v[i];
+	return sum;
 }
 
 /*
