@@ -17,6 +17,9 @@
 #include <linux/irq_work.h>
 #include <linux/workqueue.h>
 #include <linux/percpu.h>
+#include <linux/mutex.h>
+#include <linux/random.h>
+#include <linux/rcupdate.h>
 #include <trace/events/kmem.h>
 #include "kleaktrack.h"
 
@@ -24,7 +27,15 @@
 #define KLT_GROW_PAGES		256	/* ~10k records per refill */
 #define KLT_BULK_BATCH		32
 
-static DEFINE_PER_CPU(unsigned int, klt_sample_ctr);
+/* sample=N: the salt of klt_sampled(), drawn when the hooks go live. */
+static unsigned long klt_salt;
+/*
+ * Set while sample changes: a free looks every address up, for records
+ * made under the old value may be at addresses the new one skips.
+ */
+static bool klt_free_lookup_all;
+static DEFINE_MUTEX(klt_sample_mutex);
+static bool klt_hooks_live;		/* under klt_sample_mutex */
 /* Serial of the last record made on this CPU: 6.12 traces a large kmalloc twice. */
 static DEFINE_PER_CPU(u32, klt_last_serial);
 static unsigned long klt_iter_kmalloc, klt_iter_cache_alloc;
@@ -83,13 +94,13 @@ static void klt_record(unsigned long call_site, const void *ptr, size_t size,
 
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)) || !READ_ONCE(klt_tracking))
 		return;
-	/* Our own allocations are part of the tracker, not of its subject. */
-	if (within_module(call_site, THIS_MODULE))
-		return;
-	if (sample > 1 && this_cpu_inc_return(klt_sample_ctr) % sample) {
+	if (!klt_sampled((unsigned long)ptr, sample, klt_salt)) {
 		klt_stat_inc(st, KLT_STAT_SAMPLED_OUT);
 		return;
 	}
+	/* Our own allocations are part of the tracker, not of its subject. */
+	if (within_module(call_site, THIS_MODULE))
+		return;
 
 	stack = klt_save_stack(iter);
 
@@ -138,8 +149,15 @@ static void klt_forget(const void *ptr)
 
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
-	/* Bounds only widen, and the object was inserted before its free. */
-	if (klt_enc(addr) < READ_ONCE(st->enc_min) ||
+	/* Not sampled: never recorded (barrier: see klt_set_sample()). */
+	if (!smp_load_acquire(&klt_free_lookup_all) &&
+	    !klt_sampled(addr, READ_ONCE(klt_sample), klt_salt))
+		return;
+	/*
+	 * Nothing live, or outside the bounds (they only widen): the object
+	 * was inserted before its free, so we never saw it.
+	 */
+	if (!READ_ONCE(st->nr_live) || klt_enc(addr) < READ_ONCE(st->enc_min) ||
 	    klt_enc(addr) >= READ_ONCE(st->enc_max)) {
 		klt_stat_inc(st, KLT_STAT_UNKNOWN_FREES);
 		return;
@@ -201,11 +219,49 @@ static struct kprobe klt_free_bulk_kp = {
 	.pre_handler = klt_free_bulk_pre,
 };
 
+static bool klt_keep_sampled(unsigned long addr, void *arg)
+{
+	return klt_sampled(addr, *(unsigned int *)arg, klt_salt);
+}
+
+/*
+ * The sample parameter. Frees look every address up while the store may
+ * hold records the new value would not have made: from the switch until
+ * the hooks that read the old value are done (they run with preemption
+ * off, so an RCU grace period covers them) and the records the new value
+ * skips are dropped. Those objects are then simply no longer tracked.
+ */
+int klt_set_sample(unsigned int n)
+{
+	n = max(n, 1U);
+	mutex_lock(&klt_sample_mutex);
+	if (!klt_hooks_live || n == klt_sample) {
+		WRITE_ONCE(klt_sample, n);
+		goto out;
+	}
+	WRITE_ONCE(klt_free_lookup_all, true);
+	smp_wmb();	/* whoever sees the new value also sees the flag */
+	WRITE_ONCE(klt_sample, n);
+	synchronize_rcu();
+	if (n > 1)
+		klt_store_filter(&klt_store, klt_keep_sampled, &n);
+	/* Pairs with klt_forget(): the dropped records are gone first. */
+	smp_store_release(&klt_free_lookup_all, false);
+out:
+	mutex_unlock(&klt_sample_mutex);
+	return 0;
+}
+
 int klt_hooks_register(void)
 {
 	int ret;
 
 	init_irq_work(&klt_grow_irq_work, klt_grow_irq_workfn);
+	mutex_lock(&klt_sample_mutex);
+	klt_salt = get_random_long();
+	/* From now on a change of sample must mind the records. */
+	klt_hooks_live = true;
+	mutex_unlock(&klt_sample_mutex);
 	klt_iter_kmalloc = (unsigned long)__tracepoint_kmalloc.iterator;
 	klt_iter_cache_alloc = (unsigned long)__tracepoint_kmem_cache_alloc.iterator;
 
@@ -213,7 +269,7 @@ int klt_hooks_register(void)
 	ret = register_kprobe(&klt_free_bulk_kp);
 	if (ret) {
 		pr_err("kleaktrack: cannot probe kmem_cache_free_bulk: %d\n", ret);
-		return ret;
+		goto err_live;
 	}
 	ret = register_trace_kfree(klt_probe_kfree, NULL);
 	if (ret)
@@ -239,11 +295,18 @@ err_kfree:
 	unregister_kprobe(&klt_free_bulk_kp);
 	tracepoint_synchronize_unregister();
 	pr_err("kleaktrack: cannot register kmem tracepoints: %d\n", ret);
+err_live:
+	mutex_lock(&klt_sample_mutex);
+	klt_hooks_live = false;
+	mutex_unlock(&klt_sample_mutex);
 	return ret;
 }
 
 void klt_hooks_unregister(void)
 {
+	mutex_lock(&klt_sample_mutex);
+	klt_hooks_live = false;
+	mutex_unlock(&klt_sample_mutex);
 	unregister_trace_kmem_cache_alloc(klt_probe_cache_alloc, NULL);
 	unregister_trace_kmalloc(klt_probe_kmalloc, NULL);
 	unregister_trace_kmem_cache_free(klt_probe_cache_free, NULL);

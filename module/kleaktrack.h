@@ -12,6 +12,7 @@
 #include <linux/sched.h>
 #include <linux/atomic.h>
 #include <linux/percpu.h>
+#include <linux/hash.h>
 #include <linux/seq_file.h>
 #include <kleaktrack/report.h>
 
@@ -31,6 +32,17 @@ static inline unsigned long klt_enc(unsigned long addr)
 static inline unsigned long klt_dec(unsigned long enc)
 {
 	return enc ^ KLT_ENC_MASK;
+}
+
+/*
+ * sample=N keeps the objects whose address (mixed with a salt drawn at load)
+ * hashes to 0 modulo N. A free decides from the address alone, so the free
+ * of an object that was never sampled returns without touching the store.
+ */
+static inline bool klt_sampled(unsigned long addr, unsigned int n,
+			       unsigned long salt)
+{
+	return n <= 1 || hash_64(addr ^ salt, 32) % n == 0;
 }
 
 /* Pages owned by kleaktrack carry this in page->private; scans skip them. */
@@ -128,6 +140,9 @@ struct klt_object *klt_store_from(struct klt_store *st, unsigned long cursor);
 void klt_store_put(struct klt_store *st, struct klt_object *obj);
 void klt_store_release(struct klt_store *st, struct klt_object *obj);
 unsigned long klt_store_reclaim(struct klt_store *st, unsigned long max);
+unsigned long klt_store_filter(struct klt_store *st,
+			       bool (*keep)(unsigned long addr, void *arg),
+			       void *arg);
 unsigned long klt_stat_read(struct klt_store *st, enum klt_stat i);
 void klt_store_walk(struct klt_store *st, unsigned int batch,
 		    bool (*fn)(struct klt_object *obj, u32 idx, void *arg),
@@ -205,6 +220,7 @@ void klt_clear_leaks(struct klt_store *st);
 /* hooks.c */
 int klt_hooks_register(void);
 void klt_hooks_unregister(void);
+int klt_set_sample(unsigned int n);
 
 /* main.c: the module-wide instance and its knobs */
 extern struct klt_store klt_store;

@@ -435,3 +435,32 @@ unsigned long klt_store_reclaim(struct klt_store *st, unsigned long max)
 	klt_store_walk(st, 256, klt_reclaim_one, klt_reclaim_more, &r);
 	return max - r.left;
 }
+
+/*
+ * Drop every record, live or tombstone, whose address @keep rejects (sample
+ * made sparser). Process context; the lock is taken per batch.
+ */
+unsigned long klt_store_filter(struct klt_store *st,
+			       bool (*keep)(unsigned long addr, void *arg),
+			       void *arg)
+{
+	unsigned long cursor = 0, dropped = 0, flags;
+	struct klt_object *obj, *next;
+	unsigned int n;
+
+	do {
+		raw_spin_lock_irqsave(&st->lock, flags);
+		obj = klt_store_from(st, cursor);
+		for (n = 0; obj && n < 256; obj = next, n++) {
+			next = klt_store_next(obj);
+			cursor = klt_obj_addr(obj) + 1;
+			if (!keep(klt_obj_addr(obj), arg)) {
+				klt_store_release(st, obj);
+				dropped++;
+			}
+		}
+		raw_spin_unlock_irqrestore(&st->lock, flags);
+		cond_resched();
+	} while (obj);
+	return dropped;
+}

@@ -187,6 +187,53 @@ static void store_full(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, ins(test, BASE + cap * 64, 64, NULL));
 }
 
+#define SALT	0x5a17UL
+
+static bool keep_sampled(unsigned long addr, void *arg)
+{
+	return klt_sampled(addr, *(unsigned int *)arg, SALT);
+}
+
+/*
+ * sample=N by address: the same answer for the same address, about one
+ * address in N, and going sparser drops exactly the records of the
+ * addresses no longer sampled (so their frees may skip the store).
+ */
+static void store_sample_by_address(struct kunit *test)
+{
+	struct klt_test_ctx *ctx = test->priv;
+	unsigned int i, n = 8, hits = 0, kept = 0;
+	unsigned long a;
+
+	for (i = 0; i < 4096; i++) {
+		a = BASE + i * 64;
+		KUNIT_EXPECT_TRUE(test, klt_sampled(a, 1, SALT));
+		KUNIT_EXPECT_TRUE(test, klt_sampled(a, 0, SALT));
+		KUNIT_EXPECT_EQ(test, klt_sampled(a, n, SALT),
+				klt_sampled(a, n, SALT));
+		hits += klt_sampled(a, n, SALT);
+	}
+	/* 512 expected */
+	KUNIT_EXPECT_GT(test, hits, 384U);
+	KUNIT_EXPECT_LT(test, hits, 640U);
+
+	for (i = 0; i < 128; i++)
+		KUNIT_ASSERT_NOT_NULL(test, ins(test, BASE + i * 64, 32, NULL));
+	KUNIT_EXPECT_TRUE(test, erase(test, BASE));	/* tombstones too */
+	for (i = 0; i < 128; i++)
+		kept += keep_sampled(BASE + i * 64, &n);
+	KUNIT_EXPECT_EQ(test, klt_store_filter(&ctx->st, keep_sampled, &n),
+			128UL - kept);
+	KUNIT_EXPECT_EQ(test, ctx->st.nr_live + ctx->st.nr_freed, kept);
+	for (i = 0; i < 128; i++) {
+		a = BASE + i * 64;
+		KUNIT_EXPECT_EQ(test, !!lookup(test, a), keep_sampled(a, &n));
+	}
+	/* sample=1 keeps everything. */
+	n = 1;
+	KUNIT_EXPECT_EQ(test, klt_store_filter(&ctx->st, keep_sampled, &n), 0UL);
+}
+
 /* Graphs: real buffers tracked in the private store. */
 static void **node(struct kunit *test, size_t size)
 {
@@ -516,6 +563,7 @@ static struct kunit_case klt_store_cases[] = {
 	KUNIT_CASE(store_overlap_dropped),
 	KUNIT_CASE(store_erase_tombstone),
 	KUNIT_CASE(store_full),
+	KUNIT_CASE(store_sample_by_address),
 	{}
 };
 
