@@ -25,7 +25,7 @@
 #include "kleaktrack.h"
 
 #define KLT_MAX_DEPTH		64
-#define KLT_GROW_PAGES		256	/* ~10k records per refill */
+#define KLT_GROW_CHUNKS		80	/* ~10k records per refill */
 #define KLT_BULK_BATCH		32
 
 /* sample=N: the salt of klt_sampled(), drawn when the hooks go live. */
@@ -44,8 +44,8 @@ static unsigned long klt_iter_kmalloc, klt_iter_cache_alloc;
 static void klt_grow_workfn(struct work_struct *work)
 {
 	/* Full: tombstones are only an accuracy aid, live records are not. */
-	if (klt_store_grow(&klt_store, KLT_GROW_PAGES, GFP_KERNEL))
-		klt_store_reclaim(&klt_store, KLT_GROW_PAGES * KLT_OBJS_PER_PAGE);
+	if (klt_store_grow(&klt_store, KLT_GROW_CHUNKS, GFP_KERNEL))
+		klt_store_reclaim(&klt_store, KLT_GROW_CHUNKS * KLT_OBJS_PER_CHUNK);
 }
 
 static DECLARE_WORK(klt_grow_work, klt_grow_workfn);
@@ -153,8 +153,8 @@ static __always_inline void klt_record(unsigned long call_site,
 	else if (replaced)
 		klt_stat_inc(st, KLT_STAT_REPLACED);
 	/* Refill early so that bursts find free records. */
-	if (READ_ONCE(st->nr_free) < KLT_GROW_PAGES * KLT_OBJS_PER_PAGE / 4 &&
-	    (READ_ONCE(st->nr_pages) < st->max_pages || READ_ONCE(st->nr_freed)))
+	if (READ_ONCE(st->nr_free) < KLT_GROW_CHUNKS * KLT_OBJS_PER_CHUNK / 4 &&
+	    (READ_ONCE(st->nr_chunks) < st->max_chunks || READ_ONCE(st->nr_freed)))
 		irq_work_queue(&klt_grow_irq_work);
 }
 

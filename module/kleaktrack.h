@@ -84,7 +84,13 @@ struct klt_object {
 	char comm[TASK_COMM_LEN];
 };
 
-#define KLT_OBJS_PER_PAGE	(PAGE_SIZE / sizeof(struct klt_object))
+/*
+ * Records live in chunks of three pages: 128 records of 96 bytes fill one
+ * exactly, where a single page holds 42 and leaves 64 bytes unused.
+ */
+#define KLT_CHUNK_PAGES		3
+#define KLT_CHUNK_SIZE		(KLT_CHUNK_PAGES * PAGE_SIZE)
+#define KLT_OBJS_PER_CHUNK	(KLT_CHUNK_SIZE / sizeof(struct klt_object))
 
 /* Event counters, per CPU: the hooks bump them, the report sums them. */
 enum klt_stat {
@@ -102,9 +108,9 @@ struct klt_stats {
 struct klt_store {
 	raw_spinlock_t lock;
 	struct rb_root root;
-	struct page **pages;		/* record pages, index / per_page */
-	unsigned int nr_pages;
-	unsigned int max_pages;
+	struct page **chunks;		/* first pages, index / per_chunk */
+	unsigned int nr_chunks;
+	unsigned int max_chunks;
 	u32 free_head;
 	u32 nr_free;
 	u32 nr_live;
@@ -126,7 +132,7 @@ static inline void klt_stat_inc(struct klt_store *st, enum klt_stat i)
 int klt_store_init(struct klt_store *st, unsigned long max_objects,
 		   unsigned long prealloc);
 void klt_store_destroy(struct klt_store *st);
-int klt_store_grow(struct klt_store *st, unsigned int pages, gfp_t gfp);
+int klt_store_grow(struct klt_store *st, unsigned int chunks, gfp_t gfp);
 struct klt_object *klt_obj(struct klt_store *st, u32 idx);
 u32 klt_obj_idx(struct klt_store *st, struct klt_object *obj);
 struct klt_object *klt_store_insert(struct klt_store *st, unsigned long addr,

@@ -23,8 +23,8 @@ static int klt_store_test_init(struct kunit *test)
 	struct klt_test_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
-	KUNIT_ASSERT_EQ(test, klt_store_init(&ctx->st, 4 * KLT_OBJS_PER_PAGE,
-					     4 * KLT_OBJS_PER_PAGE), 0);
+	KUNIT_ASSERT_EQ(test, klt_store_init(&ctx->st, 4 * KLT_OBJS_PER_CHUNK,
+					     4 * KLT_OBJS_PER_CHUNK), 0);
 	test->priv = ctx;
 	return 0;
 }
