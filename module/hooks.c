@@ -28,7 +28,8 @@
 #define KLT_GROW_CHUNKS		80	/* ~10k records per refill */
 #define KLT_BULK_BATCH		32
 
-/* sample=N: the salt of klt_sampled(), drawn when the hooks go live. */
+/* sample=N: klt_sampled()'s limit, and its salt drawn at load. */
+static u64 klt_sample_limit = KLT_SAMPLE_ALL;
 static unsigned long klt_salt;
 /*
  * Set while sample changes: a free looks every address up, for records
@@ -68,11 +69,12 @@ static bool klt_own_frame(unsigned long ip, unsigned long iter)
 
 /*
  * Walk the stack with the x86 unwinder directly rather than through
- * stack_trace_save(): the walk starts in the probe that inlines this, so
- * the frames of stack_trace_save(), arch_stack_walk() and our helpers are
- * never unwound (each costs a lookup in the ORC tables, and more for
- * module text). What is left of ours, the probe and the tracepoint
- * iterator, is dropped as it comes.
+ * stack_trace_save(), from a register state taken here: the first step
+ * lands in the probe and the second in its caller, so the frames of
+ * stack_trace_save(), arch_stack_walk() and __unwind_start() are never
+ * unwound (each step is an ORC lookup, ~500 ns under TCG and more for
+ * module text). The probe and the tracepoint iterator, if any, are
+ * dropped as they come. Inlined in klt_record(), whose frame it reads.
  */
 static __always_inline u32 klt_save_stack(unsigned long iter)
 {
@@ -80,10 +82,17 @@ static __always_inline u32 klt_save_stack(unsigned long iter)
 	unsigned int depth = clamp_t(unsigned int, READ_ONCE(klt_stack_depth),
 				     1, KLT_MAX_DEPTH - 4);
 	struct unwind_state state;
+	struct pt_regs regs;
 	unsigned int nr = 0;
 	unsigned long ip;
 
-	for (unwind_start(&state, current, NULL, NULL);
+	/* What __unwind_start() does for current, but in this frame. */
+	asm volatile("lea (%%rip), %0\n\t"
+		     "mov %%rsp, %1\n\t"
+		     "mov %%rbp, %2\n\t"
+		     : "=r" (regs.ip), "=r" (regs.sp), "=r" (regs.bp));
+	regs.cs = __KERNEL_CS;
+	for (unwind_start(&state, current, &regs, NULL);
 	     !unwind_done(&state) && nr < depth; unwind_next_frame(&state)) {
 		ip = unwind_get_return_address(&state);
 		if (!ip)
@@ -97,30 +106,39 @@ static __always_inline u32 klt_save_stack(unsigned long iter)
 	return stack_depot_save(entries, nr, GFP_NOWAIT | __GFP_NOWARN);
 }
 
-/* Inlined in each probe: see klt_save_stack(). */
-static __always_inline void klt_record(unsigned long call_site,
-				       const void *ptr, size_t size,
-				       struct kmem_cache *cache,
-				       unsigned long iter)
+/*
+ * The fast path, inlined in the allocation probes: whether to record.
+ * With sample=N, N-1 allocations in N end here.
+ */
+static __always_inline bool klt_wanted(const void *ptr)
+{
+	if (unlikely(ZERO_OR_NULL_PTR(ptr)) || !READ_ONCE(klt_tracking))
+		return false;
+	if (klt_sampled((unsigned long)ptr, READ_ONCE(klt_sample_limit),
+			klt_salt))
+		return true;
+	klt_stat_inc(&klt_store, KLT_STAT_SAMPLED_OUT);
+	return false;
+}
+
+/* Out of line, so that the probes stay small for what is not recorded. */
+static noinline void klt_record(unsigned long call_site, const void *ptr,
+				size_t size, struct kmem_cache *cache,
+				unsigned long iter)
 {
 	struct klt_store *st = &klt_store;
-	unsigned int sample = READ_ONCE(klt_sample);
 	struct klt_object *obj;
 	unsigned long flags;
 	bool replaced;
 	u32 stack;
 
-	if (unlikely(ZERO_OR_NULL_PTR(ptr)) || !READ_ONCE(klt_tracking))
-		return;
-	if (!klt_sampled((unsigned long)ptr, sample, klt_salt)) {
-		klt_stat_inc(st, KLT_STAT_SAMPLED_OUT);
-		return;
-	}
 	/* Our own allocations are part of the tracker, not of its subject. */
 	if (within_module(call_site, THIS_MODULE))
 		return;
 
 	stack = klt_save_stack(iter);
+	if (cache)
+		size = kmem_cache_size(cache);
 
 	raw_spin_lock_irqsave(&st->lock, flags);
 	obj = klt_store_insert(st, (unsigned long)ptr, size, &replaced);
@@ -158,18 +176,30 @@ static __always_inline void klt_record(unsigned long call_site,
 		irq_work_queue(&klt_grow_irq_work);
 }
 
-static void klt_forget(const void *ptr)
+static noinline void klt_forget_locked(const void *ptr)
+{
+	struct klt_store *st = &klt_store;
+	unsigned long flags;
+	bool found;
+
+	raw_spin_lock_irqsave(&st->lock, flags);
+	found = klt_store_erase(st, (unsigned long)ptr);
+	raw_spin_unlock_irqrestore(&st->lock, flags);
+	if (!found)
+		klt_stat_inc(st, KLT_STAT_UNKNOWN_FREES);
+}
+
+/* Inlined in the free probes; the store only for what may be in it. */
+static __always_inline void klt_forget(const void *ptr)
 {
 	struct klt_store *st = &klt_store;
 	unsigned long addr = (unsigned long)ptr;
-	unsigned long flags;
-	bool found;
 
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
 	/* Not sampled: never recorded (barrier: see klt_set_sample()). */
 	if (!smp_load_acquire(&klt_free_lookup_all) &&
-	    !klt_sampled(addr, READ_ONCE(klt_sample), klt_salt))
+	    !klt_sampled(addr, READ_ONCE(klt_sample_limit), klt_salt))
 		return;
 	/*
 	 * Nothing live, or outside the bounds (they only widen): the object
@@ -180,28 +210,24 @@ static void klt_forget(const void *ptr)
 		klt_stat_inc(st, KLT_STAT_UNKNOWN_FREES);
 		return;
 	}
-	raw_spin_lock_irqsave(&st->lock, flags);
-	found = klt_store_erase(st, addr);
-	raw_spin_unlock_irqrestore(&st->lock, flags);
-	if (!found)
-		klt_stat_inc(st, KLT_STAT_UNKNOWN_FREES);
+	klt_forget_locked(ptr);
 }
 
 static void klt_probe_kmalloc(void *data, unsigned long call_site,
 			      const void *ptr, size_t bytes_req,
 			      size_t bytes_alloc, gfp_t gfp, int node)
 {
-	klt_record(call_site, ptr, bytes_req, NULL, klt_iter_kmalloc);
+	if (klt_wanted(ptr))
+		klt_record(call_site, ptr, bytes_req, NULL, klt_iter_kmalloc);
 }
 
 static void klt_probe_cache_alloc(void *data, unsigned long call_site,
 				  const void *ptr, struct kmem_cache *s,
 				  gfp_t gfp, int node)
 {
-	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
-		return;
-	klt_record(call_site, ptr, kmem_cache_size(s), s,
-		   klt_iter_cache_alloc);
+	/* The size is read only for what is recorded. */
+	if (klt_wanted(ptr))
+		klt_record(call_site, ptr, 0, s, klt_iter_cache_alloc);
 }
 
 static void klt_probe_kfree(void *data, unsigned long call_site,
@@ -239,30 +265,38 @@ static struct kprobe klt_free_bulk_kp = {
 
 static bool klt_keep_sampled(unsigned long addr, void *arg)
 {
-	return klt_sampled(addr, *(unsigned int *)arg, klt_salt);
+	return klt_sampled(addr, *(u64 *)arg, klt_salt);
 }
 
 /*
  * The sample parameter. Frees look every address up while the store may
  * hold records the new value would not have made: from the switch until
  * the hooks that read the old value are done (they run with preemption
- * off, so an RCU grace period covers them) and the records the new value
- * skips are dropped. Those objects are then simply no longer tracked.
+ * off, so an RCU grace period covers them) and, when N grows, the records
+ * of the addresses no longer sampled are dropped (those objects are then
+ * simply not tracked). When N shrinks every sampled address stays sampled.
  */
 int klt_set_sample(unsigned int n)
 {
+	unsigned int old;
+	u64 limit;
+
 	n = max(n, 1U);
+	limit = klt_sample_limit_of(n);
 	mutex_lock(&klt_sample_mutex);
-	if (!klt_hooks_live || n == klt_sample) {
+	old = klt_sample;
+	if (!klt_hooks_live || n == old) {
 		WRITE_ONCE(klt_sample, n);
+		WRITE_ONCE(klt_sample_limit, limit);
 		goto out;
 	}
 	WRITE_ONCE(klt_free_lookup_all, true);
-	smp_wmb();	/* whoever sees the new value also sees the flag */
+	smp_wmb();	/* whoever sees the new limit also sees the flag */
 	WRITE_ONCE(klt_sample, n);
+	WRITE_ONCE(klt_sample_limit, limit);
 	synchronize_rcu();
-	if (n > 1)
-		klt_store_filter(&klt_store, klt_keep_sampled, &n);
+	if (n > old)
+		klt_store_filter(&klt_store, klt_keep_sampled, &limit);
 	/* Pairs with klt_forget(): the dropped records are gone first. */
 	smp_store_release(&klt_free_lookup_all, false);
 out:

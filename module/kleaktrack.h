@@ -7,6 +7,7 @@
 #define _KLEAKTRACK_H
 
 #include <linux/types.h>
+#include <linux/bits.h>
 #include <linux/rbtree.h>
 #include <linux/spinlock.h>
 #include <linux/sched.h>
@@ -35,14 +36,22 @@ static inline unsigned long klt_dec(unsigned long enc)
 }
 
 /*
- * sample=N keeps the objects whose address (mixed with a salt drawn at load)
- * hashes to 0 modulo N. A free decides from the address alone, so the free
- * of an object that was never sampled returns without touching the store.
+ * sample=N keeps the objects whose address, mixed with a salt drawn at
+ * load, hashes below 2^32 / N: a free decides from the address alone, so
+ * the free of an object never sampled returns without touching the store.
+ * A larger N samples a subset of what a smaller one does.
  */
-static inline bool klt_sampled(unsigned long addr, unsigned int n,
+#define KLT_SAMPLE_ALL	BIT_ULL(32)
+
+static inline u64 klt_sample_limit_of(unsigned int n)
+{
+	return n > 1 ? KLT_SAMPLE_ALL / n : KLT_SAMPLE_ALL;
+}
+
+static inline bool klt_sampled(unsigned long addr, u64 limit,
 			       unsigned long salt)
 {
-	return n <= 1 || hash_64(addr ^ salt, 32) % n == 0;
+	return hash_64(addr ^ salt, 32) < limit;
 }
 
 /* Pages owned by kleaktrack carry this in page->private; scans skip them. */

@@ -191,27 +191,32 @@ static void store_full(struct kunit *test)
 
 static bool keep_sampled(unsigned long addr, void *arg)
 {
-	return klt_sampled(addr, *(unsigned int *)arg, SALT);
+	return klt_sampled(addr, *(u64 *)arg, SALT);
 }
 
 /*
  * sample=N by address: the same answer for the same address, about one
- * address in N, and going sparser drops exactly the records of the
- * addresses no longer sampled (so their frees may skip the store).
+ * address in N, a subset of what a smaller N samples, and going sparser
+ * drops exactly the records of the addresses no longer sampled (so that
+ * their frees may skip the store).
  */
 static void store_sample_by_address(struct kunit *test)
 {
 	struct klt_test_ctx *ctx = test->priv;
-	unsigned int i, n = 8, hits = 0, kept = 0;
+	u64 all = klt_sample_limit_of(1), l4 = klt_sample_limit_of(4);
+	u64 l8 = klt_sample_limit_of(8);
+	unsigned int i, hits = 0, kept = 0;
 	unsigned long a;
 
+	KUNIT_EXPECT_EQ(test, klt_sample_limit_of(0), all);
 	for (i = 0; i < 4096; i++) {
 		a = BASE + i * 64;
-		KUNIT_EXPECT_TRUE(test, klt_sampled(a, 1, SALT));
-		KUNIT_EXPECT_TRUE(test, klt_sampled(a, 0, SALT));
-		KUNIT_EXPECT_EQ(test, klt_sampled(a, n, SALT),
-				klt_sampled(a, n, SALT));
-		hits += klt_sampled(a, n, SALT);
+		KUNIT_EXPECT_TRUE(test, klt_sampled(a, all, SALT));
+		KUNIT_EXPECT_EQ(test, klt_sampled(a, l8, SALT),
+				klt_sampled(a, l8, SALT));
+		if (klt_sampled(a, l8, SALT))
+			KUNIT_EXPECT_TRUE(test, klt_sampled(a, l4, SALT));
+		hits += klt_sampled(a, l8, SALT);
 	}
 	/* 512 expected */
 	KUNIT_EXPECT_GT(test, hits, 384U);
@@ -221,17 +226,16 @@ static void store_sample_by_address(struct kunit *test)
 		KUNIT_ASSERT_NOT_NULL(test, ins(test, BASE + i * 64, 32, NULL));
 	KUNIT_EXPECT_TRUE(test, erase(test, BASE));	/* tombstones too */
 	for (i = 0; i < 128; i++)
-		kept += keep_sampled(BASE + i * 64, &n);
-	KUNIT_EXPECT_EQ(test, klt_store_filter(&ctx->st, keep_sampled, &n),
+		kept += keep_sampled(BASE + i * 64, &l8);
+	KUNIT_EXPECT_EQ(test, klt_store_filter(&ctx->st, keep_sampled, &l8),
 			128UL - kept);
 	KUNIT_EXPECT_EQ(test, ctx->st.nr_live + ctx->st.nr_freed, kept);
 	for (i = 0; i < 128; i++) {
 		a = BASE + i * 64;
-		KUNIT_EXPECT_EQ(test, !!lookup(test, a), keep_sampled(a, &n));
+		KUNIT_EXPECT_EQ(test, !!lookup(test, a), keep_sampled(a, &l8));
 	}
-	/* sample=1 keeps everything. */
-	n = 1;
-	KUNIT_EXPECT_EQ(test, klt_store_filter(&ctx->st, keep_sampled, &n), 0UL);
+	/* A smaller N keeps every record. */
+	KUNIT_EXPECT_EQ(test, klt_store_filter(&ctx->st, keep_sampled, &l4), 0UL);
 }
 
 /* Graphs: real buffers tracked in the private store. */
