@@ -18,14 +18,31 @@
 #include <linux/irq_work.h>
 #include <linux/workqueue.h>
 #include <linux/percpu.h>
+#include <linux/mutex.h>
+#include <linux/random.h>
+#include <linux/rcupdate.h>
 #include <trace/events/kmem.h>
+#include <asm/unwind.h>
 #include "kleaktrack.h"
 
 #define KLT_MAX_DEPTH		64
-#define KLT_GROW_PAGES		256	/* ~10k records per refill */
+#define KLT_GROW_CHUNKS		80	/* ~10k records per refill */
 #define KLT_BULK_BATCH		32
 
-static DEFINE_PER_CPU(unsigned int, klt_sample_ctr);
+/* Allocations in flight or made without a record: klt_hooks_all_recorded(). */
+static atomic_t klt_bulk_inflight = ATOMIC_INIT(0);
+static atomic_long_t klt_unrecorded_seq = ATOMIC_LONG_INIT(0);
+
+/* sample=N: klt_sampled()'s limit, and its salt drawn at load. */
+static u64 klt_sample_limit = KLT_SAMPLE_ALL;
+static unsigned long klt_salt;
+/*
+ * Set while sample changes: a free looks every address up, for records
+ * made under the old value may be at addresses the new one skips.
+ */
+static bool klt_free_lookup_all;
+static DEFINE_MUTEX(klt_sample_mutex);
+static bool klt_hooks_live;		/* under klt_sample_mutex */
 /* Serial of the last record made on this CPU: 6.12 traces a large kmalloc twice. */
 static DEFINE_PER_CPU(u32, klt_last_serial);
 static unsigned long klt_iter_kmalloc, klt_iter_cache_alloc;
@@ -33,8 +50,8 @@ static unsigned long klt_iter_kmalloc, klt_iter_cache_alloc;
 static void klt_grow_workfn(struct work_struct *work)
 {
 	/* Full: tombstones are only an accuracy aid, live records are not. */
-	if (klt_store_grow(&klt_store, KLT_GROW_PAGES, GFP_KERNEL))
-		klt_store_reclaim(&klt_store, KLT_GROW_PAGES * KLT_OBJS_PER_PAGE);
+	if (klt_store_grow(&klt_store, KLT_GROW_CHUNKS, GFP_KERNEL))
+		klt_store_reclaim(&klt_store, KLT_GROW_CHUNKS * KLT_OBJS_PER_CHUNK);
 }
 
 static DECLARE_WORK(klt_grow_work, klt_grow_workfn);
@@ -55,7 +72,60 @@ static bool klt_own_frame(unsigned long ip, unsigned long iter)
 	return within_module(ip, THIS_MODULE);
 }
 
-static u32 klt_save_stack(unsigned long iter)
+#ifdef CONFIG_UNWINDER_ORC
+/*
+ * Walk the stack with the ORC unwinder directly rather than through
+ * stack_trace_save(), and from klt_record()'s caller: klt_record() keeps a
+ * frame pointer (__builtin_frame_address() forces one), which gives that
+ * caller's return address, stack pointer and rbp without unwinding our
+ * own frame. The frames of stack_trace_save(), arch_stack_walk(),
+ * __unwind_start() and klt_record() are never unwound; each step is an
+ * ORC lookup, ~200 ns under TCG in kernel text and several times that in
+ * module text, where the module and then its table must be searched.
+ * The probe (when gcc does not tail-call klt_record()) and the
+ * tracepoint iterator, if any, are dropped as they come.
+ *
+ * unwind_get_return_address() would check every address against the
+ * kernel and module text (another module search per module frame); ORC
+ * only finds a frame through its table, so only what follows a frame it
+ * had to guess (unwind_error()) is checked.
+ */
+static __always_inline u32 klt_save_stack(unsigned long iter)
+{
+	unsigned long *fp = __builtin_frame_address(0);
+	unsigned long entries[KLT_MAX_DEPTH];
+	unsigned int depth = clamp_t(unsigned int, READ_ONCE(klt_stack_depth),
+				     1, KLT_MAX_DEPTH - 4);
+	struct pt_regs regs = {
+		.ip = (unsigned long)__builtin_return_address(0),
+		.sp = (unsigned long)(fp + 2),
+		.bp = fp[0],
+		.cs = __KERNEL_CS,
+	};
+	struct unwind_state state;
+	unsigned int nr = 0;
+	unsigned long ip;
+
+	if (!klt_own_frame(regs.ip, iter))
+		entries[nr++] = regs.ip;
+	if (nr >= depth)
+		return stack_depot_save(entries, nr, GFP_NOWAIT | __GFP_NOWARN);
+	for (unwind_start(&state, current, &regs, NULL);
+	     !unwind_done(&state) && nr < depth; unwind_next_frame(&state)) {
+		ip = unwind_error(&state) ?
+		     unwind_get_return_address(&state) : state.ip;
+		if (!ip)
+			break;
+		if (!nr && klt_own_frame(ip, iter))
+			continue;
+		entries[nr++] = ip;
+	}
+	if (!nr)
+		return 0;
+	return stack_depot_save(entries, nr, GFP_NOWAIT | __GFP_NOWARN);
+}
+#else
+static __always_inline u32 klt_save_stack(unsigned long iter)
 {
 	unsigned long entries[KLT_MAX_DEPTH];
 	unsigned int depth = clamp_t(unsigned int, READ_ONCE(klt_stack_depth),
@@ -71,33 +141,51 @@ static u32 klt_save_stack(unsigned long iter)
 		return 0;
 	return stack_depot_save(entries + skip, nr, GFP_NOWAIT | __GFP_NOWARN);
 }
+#endif
 
-static void klt_record(unsigned long call_site, const void *ptr, size_t size,
-		       struct kmem_cache *cache, unsigned long iter)
+/*
+ * The fast path, inlined in the allocation probes: whether to record.
+ * With sample=N, N-1 allocations in N end here.
+ */
+static __always_inline bool klt_wanted(const void *ptr)
+{
+	if (unlikely(ZERO_OR_NULL_PTR(ptr)) || !READ_ONCE(klt_tracking))
+		return false;
+	if (klt_sampled((unsigned long)ptr, READ_ONCE(klt_sample_limit),
+			klt_salt))
+		return true;
+	klt_stat_inc(&klt_store, KLT_STAT_SAMPLED_OUT);
+	return false;
+}
+
+/*
+ * Out of line, so that the probes stay small for what is not recorded.
+ * The object's address comes encoded: this deep frame (and those of the
+ * unwinder and the stack depot below it) must not leave a raw copy on
+ * the stack for a scan to find.
+ */
+static noinline void klt_record(unsigned long call_site, unsigned long enc,
+				size_t size, struct kmem_cache *cache,
+				unsigned long iter)
 {
 	struct klt_store *st = &klt_store;
-	unsigned int sample = READ_ONCE(klt_sample);
 	struct klt_object *obj;
 	unsigned long flags;
 	bool replaced;
 	u32 stack;
 
-	if (unlikely(ZERO_OR_NULL_PTR(ptr)) || !READ_ONCE(klt_tracking))
-		return;
 	/* Our own allocations are part of the tracker, not of its subject. */
 	if (within_module(call_site, THIS_MODULE))
 		return;
-	if (sample > 1 && this_cpu_inc_return(klt_sample_ctr) % sample) {
-		atomic_long_inc(&st->stats.sampled_out);
-		return;
-	}
 
 	stack = klt_save_stack(iter);
+	if (cache)
+		size = kmem_cache_size(cache);
 
 	raw_spin_lock_irqsave(&st->lock, flags);
-	obj = klt_store_insert(st, (unsigned long)ptr, size, &replaced);
+	obj = klt_store_insert(st, klt_dec(enc), size, &replaced);
 	if (obj && replaced && obj->serial == this_cpu_read(klt_last_serial) &&
-	    obj->enc_addr == klt_enc((unsigned long)ptr)) {
+	    obj->enc_addr == enc) {
 		/* The second event of one allocation: keep the first. */
 		replaced = false;
 	} else if (obj) {
@@ -120,53 +208,73 @@ static void klt_record(unsigned long call_site, const void *ptr, size_t size,
 	}
 	raw_spin_unlock_irqrestore(&st->lock, flags);
 
-	if (!obj)
-		atomic_long_inc(&st->stats.untracked);
-	else if (replaced)
-		atomic_long_inc(&st->stats.replaced);
+	if (!obj) {
+		klt_stat_inc(st, KLT_STAT_UNTRACKED);
+		/* Rare: shared, so that a scan notices it cheaply. */
+		atomic_long_inc(&klt_unrecorded_seq);
+	} else if (replaced) {
+		klt_stat_inc(st, KLT_STAT_REPLACED);
+	}
 	/* Refill early so that bursts find free records. */
-	if (READ_ONCE(st->nr_free) < KLT_GROW_PAGES * KLT_OBJS_PER_PAGE / 4 &&
-	    (READ_ONCE(st->nr_pages) < st->max_pages || READ_ONCE(st->nr_freed)))
+	if (READ_ONCE(st->nr_free) < KLT_GROW_CHUNKS * KLT_OBJS_PER_CHUNK / 4 &&
+	    (READ_ONCE(st->nr_chunks) < st->max_chunks || READ_ONCE(st->nr_freed)))
 		irq_work_queue(&klt_grow_irq_work);
 }
 
-static void klt_forget(const void *ptr)
+static noinline void klt_forget_locked(const void *ptr)
 {
 	struct klt_store *st = &klt_store;
-	unsigned long addr = (unsigned long)ptr;
 	unsigned long flags;
 	bool found;
 
-	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
-		return;
-	/* Bounds only widen, and the object was inserted before its free. */
-	if (klt_enc(addr) < READ_ONCE(st->enc_min) ||
-	    klt_enc(addr) >= READ_ONCE(st->enc_max)) {
-		atomic_long_inc(&st->stats.unknown_frees);
-		return;
-	}
 	raw_spin_lock_irqsave(&st->lock, flags);
-	found = klt_store_erase(st, addr);
+	found = klt_store_erase(st, (unsigned long)ptr);
 	raw_spin_unlock_irqrestore(&st->lock, flags);
 	if (!found)
-		atomic_long_inc(&st->stats.unknown_frees);
+		klt_stat_inc(st, KLT_STAT_UNKNOWN_FREES);
+}
+
+/* Inlined in the free probes; the store only for what may be in it. */
+static __always_inline void klt_forget(const void *ptr)
+{
+	struct klt_store *st = &klt_store;
+	unsigned long addr = (unsigned long)ptr;
+
+	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
+		return;
+	/* Not sampled: never recorded (barrier: see klt_set_sample()). */
+	if (!smp_load_acquire(&klt_free_lookup_all) &&
+	    !klt_sampled(addr, READ_ONCE(klt_sample_limit), klt_salt))
+		return;
+	/*
+	 * Nothing live, or outside the bounds (they only widen): the object
+	 * was inserted before its free, so we never saw it.
+	 */
+	if (!READ_ONCE(st->nr_live) || klt_enc(addr) < READ_ONCE(st->enc_min) ||
+	    klt_enc(addr) >= READ_ONCE(st->enc_max)) {
+		klt_stat_inc(st, KLT_STAT_UNKNOWN_FREES);
+		return;
+	}
+	klt_forget_locked(ptr);
 }
 
 static void klt_probe_kmalloc(void *data, unsigned long call_site,
 			      const void *ptr, size_t bytes_req,
 			      size_t bytes_alloc, gfp_t gfp, int node)
 {
-	klt_record(call_site, ptr, bytes_req, NULL, klt_iter_kmalloc);
+	if (klt_wanted(ptr))
+		klt_record(call_site, klt_enc((unsigned long)ptr), bytes_req,
+			   NULL, klt_iter_kmalloc);
 }
 
 static void klt_probe_cache_alloc(void *data, unsigned long call_site,
 				  const void *ptr, struct kmem_cache *s,
 				  gfp_t gfp, int node)
 {
-	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
-		return;
-	klt_record(call_site, ptr, kmem_cache_size(s), s,
-		   klt_iter_cache_alloc);
+	/* The size is read only for what is recorded. */
+	if (klt_wanted(ptr))
+		klt_record(call_site, klt_enc((unsigned long)ptr), 0, s,
+			   klt_iter_cache_alloc);
 }
 
 static void klt_probe_kfree(void *data, unsigned long call_site,
@@ -207,8 +315,6 @@ static struct kprobe klt_free_bulk_kp = {
  * so they stay roots. The scan only needs to know when one may be in
  * flight, for a slot it found free may have just been handed out there.
  */
-static atomic_t klt_bulk_inflight = ATOMIC_INIT(0);
-static atomic_long_t klt_unrecorded_seq = ATOMIC_LONG_INIT(0);
 
 static int klt_alloc_bulk_entry(struct kretprobe_instance *ri,
 				struct pt_regs *regs)
@@ -247,8 +353,48 @@ bool klt_hooks_all_recorded(void)
 unsigned long klt_hooks_unrecorded(void)
 {
 	return atomic_long_read(&klt_unrecorded_seq) +
-	       atomic_long_read(&klt_store.stats.untracked) +
 	       READ_ONCE(klt_alloc_bulk_rp.nmissed);
+}
+
+static bool klt_keep_sampled(unsigned long addr, void *arg)
+{
+	return klt_sampled(addr, *(u64 *)arg, klt_salt);
+}
+
+/*
+ * The sample parameter. Frees look every address up while the store may
+ * hold records the new value would not have made: from the switch until
+ * the hooks that read the old value are done (they run with preemption
+ * off, so an RCU grace period covers them) and, when N grows, the records
+ * of the addresses no longer sampled are dropped (those objects are then
+ * simply not tracked). When N shrinks every sampled address stays sampled.
+ */
+int klt_set_sample(unsigned int n)
+{
+	unsigned int old;
+	u64 limit;
+
+	n = max(n, 1U);
+	limit = klt_sample_limit_of(n);
+	mutex_lock(&klt_sample_mutex);
+	old = klt_sample;
+	if (!klt_hooks_live || n == old) {
+		WRITE_ONCE(klt_sample, n);
+		WRITE_ONCE(klt_sample_limit, limit);
+		goto out;
+	}
+	WRITE_ONCE(klt_free_lookup_all, true);
+	smp_wmb();	/* whoever sees the new limit also sees the flag */
+	WRITE_ONCE(klt_sample, n);
+	WRITE_ONCE(klt_sample_limit, limit);
+	synchronize_rcu();
+	if (n > old)
+		klt_store_filter(&klt_store, klt_keep_sampled, &limit);
+	/* Pairs with klt_forget(): the dropped records are gone first. */
+	smp_store_release(&klt_free_lookup_all, false);
+out:
+	mutex_unlock(&klt_sample_mutex);
+	return 0;
 }
 
 int klt_hooks_register(void)
@@ -256,6 +402,11 @@ int klt_hooks_register(void)
 	int ret;
 
 	init_irq_work(&klt_grow_irq_work, klt_grow_irq_workfn);
+	mutex_lock(&klt_sample_mutex);
+	klt_salt = get_random_long();
+	/* From now on a change of sample must mind the records. */
+	klt_hooks_live = true;
+	mutex_unlock(&klt_sample_mutex);
 	klt_iter_kmalloc = (unsigned long)__tracepoint_kmalloc.iterator;
 	klt_iter_cache_alloc = (unsigned long)__tracepoint_kmem_cache_alloc.iterator;
 
@@ -263,7 +414,7 @@ int klt_hooks_register(void)
 	ret = register_kprobe(&klt_free_bulk_kp);
 	if (ret) {
 		pr_err("kleaktrack: cannot probe kmem_cache_free_bulk: %d\n", ret);
-		return ret;
+		goto err_live;
 	}
 	ret = register_trace_kfree(klt_probe_kfree, NULL);
 	if (ret)
@@ -299,6 +450,10 @@ err_kfree:
 	unregister_kprobe(&klt_free_bulk_kp);
 	tracepoint_synchronize_unregister();
 	pr_err("kleaktrack: cannot register kmem tracepoints: %d\n", ret);
+err_live:
+	mutex_lock(&klt_sample_mutex);
+	klt_hooks_live = false;
+	mutex_unlock(&klt_sample_mutex);
 	return ret;
 }
 
@@ -307,6 +462,9 @@ void klt_hooks_unregister(void)
 	if (klt_alloc_bulk_probed)
 		unregister_kretprobe(&klt_alloc_bulk_rp);
 	klt_alloc_bulk_probed = false;
+	mutex_lock(&klt_sample_mutex);
+	klt_hooks_live = false;
+	mutex_unlock(&klt_sample_mutex);
 	unregister_trace_kmem_cache_alloc(klt_probe_cache_alloc, NULL);
 	unregister_trace_kmalloc(klt_probe_kmalloc, NULL);
 	unregister_trace_kmem_cache_free(klt_probe_cache_free, NULL);

@@ -7,10 +7,13 @@
 #define _KLEAKTRACK_H
 
 #include <linux/types.h>
+#include <linux/bits.h>
 #include <linux/rbtree.h>
 #include <linux/spinlock.h>
 #include <linux/sched.h>
 #include <linux/atomic.h>
+#include <linux/percpu.h>
+#include <linux/hash.h>
 #include <linux/seq_file.h>
 #include <kleaktrack/report.h>
 
@@ -30,6 +33,25 @@ static inline unsigned long klt_enc(unsigned long addr)
 static inline unsigned long klt_dec(unsigned long enc)
 {
 	return enc ^ KLT_ENC_MASK;
+}
+
+/*
+ * sample=N keeps the objects whose address, mixed with a salt drawn at
+ * load, hashes below 2^32 / N: a free decides from the address alone, so
+ * the free of an object never sampled returns without touching the store.
+ * A larger N samples a subset of what a smaller one does.
+ */
+#define KLT_SAMPLE_ALL	BIT_ULL(32)
+
+static inline u64 klt_sample_limit_of(unsigned int n)
+{
+	return n > 1 ? KLT_SAMPLE_ALL / n : KLT_SAMPLE_ALL;
+}
+
+static inline bool klt_sampled(unsigned long addr, u64 limit,
+			       unsigned long salt)
+{
+	return hash_64(addr ^ salt, 32) < limit;
 }
 
 /* Pages owned by kleaktrack carry this in page->private; scans skip them. */
@@ -71,21 +93,33 @@ struct klt_object {
 	char comm[TASK_COMM_LEN];
 };
 
-#define KLT_OBJS_PER_PAGE	(PAGE_SIZE / sizeof(struct klt_object))
+/*
+ * Records live in chunks of three pages: 128 records of 96 bytes fill one
+ * exactly, where a single page holds 42 and leaves 64 bytes unused.
+ */
+#define KLT_CHUNK_PAGES		3
+#define KLT_CHUNK_SIZE		(KLT_CHUNK_PAGES * PAGE_SIZE)
+#define KLT_OBJS_PER_CHUNK	(KLT_CHUNK_SIZE / sizeof(struct klt_object))
+
+/* Event counters, per CPU: the hooks bump them, the report sums them. */
+enum klt_stat {
+	KLT_STAT_UNTRACKED,		/* allocation not recorded */
+	KLT_STAT_UNKNOWN_FREES,		/* free of an object we never saw */
+	KLT_STAT_REPLACED,		/* record reused by a new allocation */
+	KLT_STAT_SAMPLED_OUT,		/* skipped by sample=N */
+	KLT_NR_STATS
+};
 
 struct klt_stats {
-	atomic_long_t untracked;	/* allocation not recorded */
-	atomic_long_t unknown_frees;	/* free of an object we never saw */
-	atomic_long_t replaced;		/* record reused by a new allocation */
-	atomic_long_t sampled_out;	/* skipped by sample=N */
+	unsigned long v[KLT_NR_STATS];
 };
 
 struct klt_store {
 	raw_spinlock_t lock;
 	struct rb_root root;
-	struct page **pages;		/* record pages, index / per_page */
-	unsigned int nr_pages;
-	unsigned int max_pages;
+	struct page **chunks;		/* first pages, index / per_chunk */
+	unsigned int nr_chunks;
+	unsigned int max_chunks;
 	u32 free_head;
 	u32 nr_free;
 	u32 nr_live;
@@ -94,14 +128,20 @@ struct klt_store {
 	u64 live_bytes;
 	unsigned long enc_min, enc_max;	/* encoded bounds of all objects */
 	u16 gen;			/* last scan generation */
-	struct klt_stats stats;
+	struct klt_stats __percpu *stats;
 };
+
+/* Any context: one per-CPU increment, no shared cache line. */
+static inline void klt_stat_inc(struct klt_store *st, enum klt_stat i)
+{
+	this_cpu_inc(st->stats->v[i]);
+}
 
 /* store.c */
 int klt_store_init(struct klt_store *st, unsigned long max_objects,
 		   unsigned long prealloc);
 void klt_store_destroy(struct klt_store *st);
-int klt_store_grow(struct klt_store *st, unsigned int pages, gfp_t gfp);
+int klt_store_grow(struct klt_store *st, unsigned int chunks, gfp_t gfp);
 struct klt_object *klt_obj(struct klt_store *st, u32 idx);
 u32 klt_obj_idx(struct klt_store *st, struct klt_object *obj);
 struct klt_object *klt_store_insert(struct klt_store *st, unsigned long addr,
@@ -115,6 +155,10 @@ struct klt_object *klt_store_from(struct klt_store *st, unsigned long cursor);
 void klt_store_put(struct klt_store *st, struct klt_object *obj);
 void klt_store_release(struct klt_store *st, struct klt_object *obj);
 unsigned long klt_store_reclaim(struct klt_store *st, unsigned long max);
+unsigned long klt_store_filter(struct klt_store *st,
+			       bool (*keep)(unsigned long addr, void *arg),
+			       void *arg);
+unsigned long klt_stat_read(struct klt_store *st, enum klt_stat i);
 void klt_store_walk(struct klt_store *st, unsigned int batch,
 		    bool (*fn)(struct klt_object *obj, u32 idx, void *arg),
 		    bool (*pause)(void *arg), void *arg);
@@ -223,6 +267,7 @@ int klt_hooks_register(void);
 void klt_hooks_unregister(void);
 bool klt_hooks_all_recorded(void);
 unsigned long klt_hooks_unrecorded(void);
+int klt_set_sample(unsigned int n);
 
 /* main.c: the module-wide instance and its knobs */
 extern struct klt_store klt_store;

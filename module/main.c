@@ -41,7 +41,19 @@ module_param_named(stack_depth, klt_stack_depth, uint, 0644);
 MODULE_PARM_DESC(stack_depth, "Allocation stack frames kept (1-60)");
 
 unsigned int klt_sample = 1;
-module_param_named(sample, klt_sample, uint, 0644);
+static int klt_set_sample_param(const char *val, const struct kernel_param *kp)
+{
+	unsigned int n;
+	int ret = kstrtouint(val, 0, &n);
+
+	return ret ? ret : klt_set_sample(n);
+}
+
+static const struct kernel_param_ops klt_sample_ops = {
+	.set = klt_set_sample_param,
+	.get = param_get_uint,
+};
+module_param_cb(sample, &klt_sample_ops, &klt_sample, 0644);
 MODULE_PARM_DESC(sample, "Track one allocation in N (1 = all)");
 
 bool klt_tracking = true;
@@ -235,8 +247,6 @@ static int __init klt_init(void)
 
 	if (!klt_max_objects)
 		klt_max_objects = max(ram / 512, 65536UL);
-	if (!klt_sample)
-		klt_sample = 1;
 	ret = stack_depot_init();
 	if (ret)
 		return ret;

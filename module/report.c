@@ -215,9 +215,9 @@ void klt_report_header(struct seq_file *m, struct klt_store *st,
 	H(KLT_HDR_HZ, HZ);
 	H(KLT_HDR_TRACKED, READ_ONCE(st->nr_live));
 	H(KLT_HDR_TRACKED_BYTES, READ_ONCE(st->live_bytes));
-	H(KLT_HDR_UNTRACKED, atomic_long_read(&st->stats.untracked));
-	H(KLT_HDR_UNKNOWN_FREES, atomic_long_read(&st->stats.unknown_frees));
-	H(KLT_HDR_REPLACED, atomic_long_read(&st->stats.replaced));
+	H(KLT_HDR_UNTRACKED, klt_stat_read(st, KLT_STAT_UNTRACKED));
+	H(KLT_HDR_UNKNOWN_FREES, klt_stat_read(st, KLT_STAT_UNKNOWN_FREES));
+	H(KLT_HDR_REPLACED, klt_stat_read(st, KLT_STAT_REPLACED));
 	H(KLT_HDR_SCANS, info->scans);
 	H(KLT_HDR_LAST_SCAN, info->last_scan_jiffies);
 	H(KLT_HDR_SCAN_MS, info->last_scan_ms);

@@ -7,11 +7,13 @@
  * through the slab allocator they trace.
  */
 #include <linux/mm.h>
+#include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include "kleaktrack.h"
 
 static_assert(sizeof(struct klt_object) <= 96);
+static_assert(KLT_CHUNK_SIZE % sizeof(struct klt_object) == 0);
 
 void *klt_page_alloc(gfp_t gfp)
 {
@@ -35,23 +37,55 @@ void klt_page_free(void *addr)
 	__free_page(page);
 }
 
+/*
+ * A chunk is three physically contiguous pages (alloc_pages_exact()); each
+ * page carries the magic, so the scan skips it, and in page->index its
+ * number: chunk * KLT_CHUNK_PAGES + its place in the chunk.
+ */
+static void *klt_chunk_alloc(gfp_t gfp)
+{
+	void *addr = alloc_pages_exact(KLT_CHUNK_SIZE, gfp | __GFP_ZERO);
+	unsigned int i;
+
+	for (i = 0; addr && i < KLT_CHUNK_PAGES; i++)
+		set_page_private(virt_to_page(addr + i * PAGE_SIZE),
+				 KLT_PAGE_MAGIC);
+	return addr;
+}
+
+static void klt_chunk_free(void *addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < KLT_CHUNK_PAGES; i++) {
+		struct page *page = virt_to_page(addr + i * PAGE_SIZE);
+
+		set_page_private(page, 0);
+		page->index = 0;
+	}
+	free_pages_exact(addr, KLT_CHUNK_SIZE);
+}
+
 struct klt_object *klt_obj(struct klt_store *st, u32 idx)
 {
 	struct klt_object *base;
 
-	if (!idx || idx > st->nr_pages * KLT_OBJS_PER_PAGE)
+	if (!idx || idx > st->nr_chunks * KLT_OBJS_PER_CHUNK)
 		return NULL;
 	idx--;
-	base = page_address(st->pages[idx / KLT_OBJS_PER_PAGE]);
-	return base + idx % KLT_OBJS_PER_PAGE;
+	base = page_address(st->chunks[idx / KLT_OBJS_PER_CHUNK]);
+	return base + idx % KLT_OBJS_PER_CHUNK;
 }
 
-/* Pool pages keep their number in page->index, which we own. */
+/* A record may straddle two pages: its first page says where it is. */
 u32 klt_obj_idx(struct klt_store *st, struct klt_object *obj)
 {
-	struct klt_object *base = (void *)((unsigned long)obj & PAGE_MASK);
+	struct page *page = virt_to_page(obj);
+	unsigned long pos = page->index;
+	struct klt_object *base = page_address(page) -
+				  (pos % KLT_CHUNK_PAGES) * PAGE_SIZE;
 
-	return virt_to_page(base)->index * KLT_OBJS_PER_PAGE + 1 + (obj - base);
+	return pos / KLT_CHUNK_PAGES * KLT_OBJS_PER_CHUNK + 1 + (obj - base);
 }
 
 int klt_store_init(struct klt_store *st, unsigned long max_objects,
@@ -60,15 +94,18 @@ int klt_store_init(struct klt_store *st, unsigned long max_objects,
 	memset(st, 0, sizeof(*st));
 	raw_spin_lock_init(&st->lock);
 	st->root = RB_ROOT;
-	if (max_objects < KLT_OBJS_PER_PAGE)
-		max_objects = KLT_OBJS_PER_PAGE;
-	if (max_objects > U32_MAX - KLT_OBJS_PER_PAGE)
-		max_objects = U32_MAX - KLT_OBJS_PER_PAGE;
-	st->max_pages = DIV_ROUND_UP(max_objects, KLT_OBJS_PER_PAGE);
-	st->pages = vzalloc(array_size(st->max_pages, sizeof(*st->pages)));
-	if (!st->pages)
+	st->stats = alloc_percpu(struct klt_stats);
+	if (!st->stats)
 		return -ENOMEM;
-	return klt_store_grow(st, DIV_ROUND_UP(prealloc, KLT_OBJS_PER_PAGE),
+	if (max_objects < KLT_OBJS_PER_CHUNK)
+		max_objects = KLT_OBJS_PER_CHUNK;
+	if (max_objects > U32_MAX - KLT_OBJS_PER_CHUNK)
+		max_objects = U32_MAX - KLT_OBJS_PER_CHUNK;
+	st->max_chunks = DIV_ROUND_UP(max_objects, KLT_OBJS_PER_CHUNK);
+	st->chunks = vzalloc(array_size(st->max_chunks, sizeof(*st->chunks)));
+	if (!st->chunks)
+		return -ENOMEM;
+	return klt_store_grow(st, DIV_ROUND_UP(prealloc, KLT_OBJS_PER_CHUNK),
 			      GFP_KERNEL);
 }
 
@@ -76,51 +113,68 @@ void klt_store_destroy(struct klt_store *st)
 {
 	unsigned int i;
 
-	if (!st->pages)
+	free_percpu(st->stats);
+	st->stats = NULL;
+	if (!st->chunks)
 		return;
-	for (i = 0; i < st->nr_pages; i++)
-		klt_page_free(page_address(st->pages[i]));
-	vfree(st->pages);
-	st->pages = NULL;
-	st->nr_pages = 0;
+	for (i = 0; i < st->nr_chunks; i++)
+		klt_chunk_free(page_address(st->chunks[i]));
+	vfree(st->chunks);
+	st->chunks = NULL;
+	st->nr_chunks = 0;
+}
+
+unsigned long klt_stat_read(struct klt_store *st, enum klt_stat i)
+{
+	unsigned long sum = 0;
+	int cpu;
+
+	if (!st->stats)
+		return 0;
+	for_each_possible_cpu(cpu)
+		sum += per_cpu_ptr(st->stats, cpu)->v[i];
+	return sum;
 }
 
 /*
- * Add up to @pages record pages. Pages are allocated without the lock and
- * published one at a time; readers only index below nr_pages.
+ * Add up to @chunks record chunks. Chunks are allocated without the lock
+ * and published one at a time; readers only index below nr_chunks.
  */
-int klt_store_grow(struct klt_store *st, unsigned int pages, gfp_t gfp)
+int klt_store_grow(struct klt_store *st, unsigned int chunks, gfp_t gfp)
 {
 	unsigned long flags;
 	unsigned int n;
 
-	for (n = 0; n < pages; n++) {
+	for (n = 0; n < chunks; n++) {
 		struct klt_object *objs;
-		u32 first, i;
+		u32 first, i, nr;
 
-		if (READ_ONCE(st->nr_pages) >= st->max_pages)
+		if (READ_ONCE(st->nr_chunks) >= st->max_chunks)
 			return n ? 0 : -ENOSPC;
-		objs = klt_page_alloc(gfp | __GFP_NOWARN);
+		objs = klt_chunk_alloc(gfp | __GFP_NOWARN);
 		if (!objs)
 			return n ? 0 : -ENOMEM;
 
 		raw_spin_lock_irqsave(&st->lock, flags);
-		if (st->nr_pages >= st->max_pages) {
+		nr = st->nr_chunks;
+		if (nr >= st->max_chunks) {
 			raw_spin_unlock_irqrestore(&st->lock, flags);
-			klt_page_free(objs);
+			klt_chunk_free(objs);
 			return 0;
 		}
-		first = st->nr_pages * KLT_OBJS_PER_PAGE + 1;
-		virt_to_page(objs)->index = st->nr_pages;
-		st->pages[st->nr_pages] = virt_to_page(objs);
-		/* Publish the page before any index in it can be handed out. */
-		smp_store_release(&st->nr_pages, st->nr_pages + 1);
-		for (i = KLT_OBJS_PER_PAGE; i-- > 0; ) {
+		for (i = 0; i < KLT_CHUNK_PAGES; i++)
+			virt_to_page((void *)objs + i * PAGE_SIZE)->index =
+				nr * KLT_CHUNK_PAGES + i;
+		first = nr * KLT_OBJS_PER_CHUNK + 1;
+		st->chunks[nr] = virt_to_page(objs);
+		/* Publish the chunk before any index in it can be handed out. */
+		smp_store_release(&st->nr_chunks, nr + 1);
+		for (i = KLT_OBJS_PER_CHUNK; i-- > 0; ) {
 			objs[i].flags = 0;
 			objs[i].next = st->free_head;
 			st->free_head = first + i;
 		}
-		st->nr_free += KLT_OBJS_PER_PAGE;
+		st->nr_free += KLT_OBJS_PER_CHUNK;
 		raw_spin_unlock_irqrestore(&st->lock, flags);
 	}
 	return 0;
@@ -416,4 +470,33 @@ unsigned long klt_store_reclaim(struct klt_store *st, unsigned long max)
 
 	klt_store_walk(st, 256, klt_reclaim_one, klt_reclaim_more, &r);
 	return max - r.left;
+}
+
+/*
+ * Drop every record, live or tombstone, whose address @keep rejects (sample
+ * made sparser). Process context; the lock is taken per batch.
+ */
+unsigned long klt_store_filter(struct klt_store *st,
+			       bool (*keep)(unsigned long addr, void *arg),
+			       void *arg)
+{
+	unsigned long cursor = 0, dropped = 0, flags;
+	struct klt_object *obj, *next;
+	unsigned int n;
+
+	do {
+		raw_spin_lock_irqsave(&st->lock, flags);
+		obj = klt_store_from(st, cursor);
+		for (n = 0; obj && n < 256; obj = next, n++) {
+			next = klt_store_next(obj);
+			cursor = klt_obj_addr(obj) + 1;
+			if (!keep(klt_obj_addr(obj), arg)) {
+				klt_store_release(st, obj);
+				dropped++;
+			}
+		}
+		raw_spin_unlock_irqrestore(&st->lock, flags);
+		cond_resched();
+	} while (obj);
+	return dropped;
 }

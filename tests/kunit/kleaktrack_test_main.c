@@ -39,8 +39,8 @@ static int klt_store_test_init(struct kunit *test)
 	struct klt_test_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
-	KUNIT_ASSERT_EQ(test, klt_store_init(&ctx->st, 4 * KLT_OBJS_PER_PAGE,
-					     4 * KLT_OBJS_PER_PAGE), 0);
+	KUNIT_ASSERT_EQ(test, klt_store_init(&ctx->st, 4 * KLT_OBJS_PER_CHUNK,
+					     4 * KLT_OBJS_PER_CHUNK), 0);
 	test->priv = ctx;
 	return 0;
 }
@@ -201,6 +201,57 @@ static void store_full(struct kunit *test)
 	erase(test, BASE);
 	KUNIT_EXPECT_EQ(test, klt_store_reclaim(&ctx->st, 1), 1UL);
 	KUNIT_EXPECT_NOT_NULL(test, ins(test, BASE + cap * 64, 64, NULL));
+}
+
+#define SALT	0x5a17UL
+
+static bool keep_sampled(unsigned long addr, void *arg)
+{
+	return klt_sampled(addr, *(u64 *)arg, SALT);
+}
+
+/*
+ * sample=N by address: the same answer for the same address, about one
+ * address in N, a subset of what a smaller N samples, and going sparser
+ * drops exactly the records of the addresses no longer sampled (so that
+ * their frees may skip the store).
+ */
+static void store_sample_by_address(struct kunit *test)
+{
+	struct klt_test_ctx *ctx = test->priv;
+	u64 all = klt_sample_limit_of(1), l4 = klt_sample_limit_of(4);
+	u64 l8 = klt_sample_limit_of(8);
+	unsigned int i, hits = 0, kept = 0;
+	unsigned long a;
+
+	KUNIT_EXPECT_EQ(test, klt_sample_limit_of(0), all);
+	for (i = 0; i < 4096; i++) {
+		a = BASE + i * 64;
+		KUNIT_EXPECT_TRUE(test, klt_sampled(a, all, SALT));
+		KUNIT_EXPECT_EQ(test, klt_sampled(a, l8, SALT),
+				klt_sampled(a, l8, SALT));
+		if (klt_sampled(a, l8, SALT))
+			KUNIT_EXPECT_TRUE(test, klt_sampled(a, l4, SALT));
+		hits += klt_sampled(a, l8, SALT);
+	}
+	/* 512 expected */
+	KUNIT_EXPECT_GT(test, hits, 384U);
+	KUNIT_EXPECT_LT(test, hits, 640U);
+
+	for (i = 0; i < 128; i++)
+		KUNIT_ASSERT_NOT_NULL(test, ins(test, BASE + i * 64, 32, NULL));
+	KUNIT_EXPECT_TRUE(test, erase(test, BASE));	/* tombstones too */
+	for (i = 0; i < 128; i++)
+		kept += keep_sampled(BASE + i * 64, &l8);
+	KUNIT_EXPECT_EQ(test, klt_store_filter(&ctx->st, keep_sampled, &l8),
+			128UL - kept);
+	KUNIT_EXPECT_EQ(test, ctx->st.nr_live + ctx->st.nr_freed, kept);
+	for (i = 0; i < 128; i++) {
+		a = BASE + i * 64;
+		KUNIT_EXPECT_EQ(test, !!lookup(test, a), keep_sampled(a, &l8));
+	}
+	/* A smaller N keeps every record. */
+	KUNIT_EXPECT_EQ(test, klt_store_filter(&ctx->st, keep_sampled, &l4), 0UL);
 }
 
 /* Graphs: real buffers tracked in the private store. */
@@ -699,6 +750,7 @@ static struct kunit_case klt_store_cases[] = {
 	KUNIT_CASE(store_overlap_dropped),
 	KUNIT_CASE(store_erase_tombstone),
 	KUNIT_CASE(store_full),
+	KUNIT_CASE(store_sample_by_address),
 	{}
 };
 
