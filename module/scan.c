@@ -636,21 +636,25 @@ static void klt_scan_memmap_page(struct klt_scan *sc, unsigned long pfn,
 {
 	unsigned long addr = (unsigned long)page_address(pfn_to_page(pfn));
 	unsigned long base = (unsigned long)pfn_to_page(0);
-	unsigned long memmap_v = r->virt + (pfn - r->start) * PAGE_SIZE, w;
+	unsigned long memmap_v = r->virt + (pfn - r->start) * PAGE_SIZE;
+	unsigned long first, last, desc;
 
 	if (copy_from_kernel_nofault(sc->buf, (void *)addr, PAGE_SIZE))
 		return;
 	bitmap_zero(sc->skip, KLT_WORDS);
-	for (w = 0; w < KLT_WORDS; w++) {
-		unsigned long at = memmap_v + w * sizeof(long);
-		unsigned long desc = (at - base) / sizeof(struct page);
-		struct page *dp;
+	/* All pfns of a collected chunk are valid (klt_collect_memmap()). */
+	first = (memmap_v - base) / sizeof(struct page);
+	last = (memmap_v + PAGE_SIZE - 1 - base) / sizeof(struct page);
+	for (desc = first; desc <= last; desc++) {
+		struct page *dp = pfn_to_page(desc);
+		unsigned long s, e;
 
-		if (!pfn_valid(desc))
+		if (!PageTail(dp) && page_ref_count(dp))
 			continue;
-		dp = pfn_to_page(desc);
-		if (PageTail(dp) || !page_ref_count(dp))
-			__set_bit(w, sc->skip);
+		s = max((unsigned long)dp, memmap_v);
+		e = min((unsigned long)(dp + 1), memmap_v + PAGE_SIZE);
+		bitmap_set(sc->skip, (s - memmap_v) / sizeof(long),
+			   (e - s) / sizeof(long));
 	}
 	sc->what = "struct page";
 	klt_scan_words(sc, sc->buf, KLT_WORDS, sc->skip, addr);
