@@ -651,8 +651,8 @@ static void klt_scan_memmap_page(struct klt_scan *sc, unsigned long pfn,
 
 		if (!PageTail(dp) && page_ref_count(dp))
 			continue;
-		s = max((unsigned long)dp, memmap_v);
-		e = min((unsigned long)(dp + 1), memmap_v + PAGE_SIZE);
+		s = max_t(unsigned long, (unsigned long)dp, memmap_v);
+		e = min_t(unsigned long, (unsigned long)(dp + 1), memmap_v + PAGE_SIZE);
 		bitmap_set(sc->skip, (s - memmap_v) / sizeof(long),
 			   (e - s) / sizeof(long));
 	}
