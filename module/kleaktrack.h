@@ -221,6 +221,7 @@ struct klt_slab_info {
 	unsigned int pages;
 	unsigned int objects;
 	unsigned int size;		/* slot size */
+	unsigned int object_size;	/* the object in the slot */
 	unsigned int offset;		/* of the free pointer in a slot */
 	unsigned int red_left;		/* slot start to object start */
 	unsigned int nheads;

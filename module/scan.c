@@ -761,6 +761,41 @@ static void klt_skip_free_slots(struct klt_scan *sc,
 	}
 }
 
+static void klt_skip_bytes(struct klt_scan *sc, unsigned long pstart,
+			   unsigned long s, unsigned long e)
+{
+	s = max(s, pstart);
+	e = min(e, pstart + PAGE_SIZE);
+	if (e > s)
+		bitmap_set(sc->skip, (s - pstart) / sizeof(long),
+			   DIV_ROUND_UP(e - pstart, sizeof(long)) -
+			   (s - pstart) / sizeof(long));
+}
+
+/*
+ * What surrounds each object in its slot (red zones, an outside free
+ * pointer, KASAN's and SLUB debug's metadata, the quarantine link) and the
+ * slab's unused tail hold no reference, only stale or encoded values.
+ */
+static void klt_skip_meta(struct klt_scan *sc, const struct klt_slab_info *si,
+			  unsigned int i)
+{
+	unsigned long pstart = i * PAGE_SIZE, pend = pstart + PAGE_SIZE;
+	unsigned long end = (unsigned long)si->objects * si->size;
+	unsigned int idx = pstart / si->size;
+
+	for (; idx < si->objects; idx++) {
+		unsigned long s = (unsigned long)idx * si->size;
+
+		if (s >= pend)
+			break;
+		klt_skip_bytes(sc, pstart, s, s + si->red_left);
+		klt_skip_bytes(sc, pstart, s + si->red_left + si->object_size,
+			       s + si->size);
+	}
+	klt_skip_bytes(sc, pstart, end, pend);
+}
+
 /*
  * A slab as a whole: copy its pages, learn from the copy which slots are
  * free, and scan the rest that is not a tracked object. A slot taken off a
@@ -772,9 +807,10 @@ static void klt_scan_slab(struct klt_scan *sc, struct page *head)
 {
 	struct klt_slab_info si;
 	unsigned long seq = klt_hooks_unrecorded();
-	bool use_free = klt_hooks_all_recorded() && klt_slab_read(head, &si) &&
-			si.pages <= KLT_SLAB_PAGES;
-	unsigned int nr = use_free ? si.pages : compound_nr(head), i;
+	bool all = klt_hooks_all_recorded();
+	bool have_si = klt_slab_read(head, &si) && si.pages <= KLT_SLAB_PAGES;
+	bool use_free = all && have_si;
+	unsigned int nr = have_si ? si.pages : compound_nr(head), i;
 	unsigned long base = (unsigned long)page_address(head);
 
 	if (nr > KLT_SLAB_PAGES) {
@@ -799,6 +835,8 @@ static void klt_scan_slab(struct klt_scan *sc, struct page *head)
 		if (!sc->slab_copied[i])
 			continue;
 		klt_page_skip_map(sc, addr);
+		if (have_si)
+			klt_skip_meta(sc, &si, i);
 		if (use_free)
 			klt_skip_free_slots(sc, &si, i);
 		sc->what = use_free ? "slab page (free slots skipped)" :

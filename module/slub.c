@@ -113,7 +113,9 @@ bool klt_slab_read(struct page *page, struct klt_slab_info *si)
 	    copy_from_kernel_nofault(&si->offset, &s->offset,
 				     sizeof(si->offset)) ||
 	    copy_from_kernel_nofault(&si->red_left, &s->red_left_pad,
-				     sizeof(si->red_left)))
+				     sizeof(si->red_left)) ||
+	    copy_from_kernel_nofault(&si->object_size, &s->object_size,
+				     sizeof(si->object_size)))
 		return false;
 	si->random = 0;
 #ifdef CONFIG_SLAB_FREELIST_HARDENED
@@ -126,6 +128,8 @@ bool klt_slab_read(struct page *page, struct klt_slab_info *si)
 	si->pages = compound_nr(head);
 	si->objects = sl.objects;
 	if (si->size < sizeof(void *) || si->size % sizeof(void *) ||
+	    si->red_left % sizeof(void *) ||
+	    (unsigned long)si->red_left + si->object_size > si->size ||
 	    si->offset > si->size - sizeof(void *) ||
 	    (unsigned long)si->red_left + si->objects * si->size >
 	    si->pages * PAGE_SIZE)
