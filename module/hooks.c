@@ -221,6 +221,27 @@ static noinline void klt_record(unsigned long call_site, unsigned long enc,
 		irq_work_queue(&klt_grow_irq_work);
 }
 
+/* Records at addresses just handed out unseen: one lock hold a batch. */
+static noinline void klt_drop_batch(void **p, long n)
+{
+	struct klt_store *st = &klt_store;
+	unsigned long flags;
+	long i;
+
+	raw_spin_lock_irqsave(&st->lock, flags);
+	for (i = 0; i < n; i++) {
+		const void *ptr = READ_ONCE(p[i]);
+		struct klt_object *obj;
+
+		if (ZERO_OR_NULL_PTR(ptr))
+			continue;
+		obj = klt_store_lookup(st, (unsigned long)ptr);
+		if (obj)
+			klt_store_release(st, obj);
+	}
+	raw_spin_unlock_irqrestore(&st->lock, flags);
+}
+
 static noinline void klt_forget_locked(const void *ptr)
 {
 	struct klt_store *st = &klt_store;
@@ -312,13 +333,17 @@ static struct kprobe klt_free_bulk_kp = {
 
 /*
  * kmem_cache_alloc_bulk has no tracepoint: its objects are not recorded,
- * so they stay roots. The scan only needs to know when one may be in
- * flight, for a slot it found free may have just been handed out there.
+ * so they stay roots. The scan needs to know when one may be in flight,
+ * for a slot it found free may have just been handed out there; and a
+ * record left at a returned address (a tombstone, or a live record whose
+ * free went unseen) would hide the new object from the scan, so the
+ * return drops it. kmem_cache_alloc_bulk(s, flags, size, p): x86-64 passes
+ * p in %rcx and returns how many objects it stored there.
  */
-
 static int klt_alloc_bulk_entry(struct kretprobe_instance *ri,
 				struct pt_regs *regs)
 {
+	*(void ***)ri->data = (void **)regs->cx;
 	atomic_inc(&klt_bulk_inflight);
 	atomic_long_inc(&klt_unrecorded_seq);
 	return 0;
@@ -327,6 +352,13 @@ static int klt_alloc_bulk_entry(struct kretprobe_instance *ri,
 static int klt_alloc_bulk_ret(struct kretprobe_instance *ri,
 			      struct pt_regs *regs)
 {
+	void **p = *(void ***)ri->data;
+	long i, n = (int)regs_return_value(regs);
+
+	if (p && n > 0 && READ_ONCE(klt_store.nr_live) + READ_ONCE(klt_store.nr_freed)) {
+		for (i = 0; i < n; i += KLT_BULK_BATCH)
+			klt_drop_batch(p + i, min_t(long, n - i, KLT_BULK_BATCH));
+	}
 	atomic_dec(&klt_bulk_inflight);
 	return 0;
 }
@@ -334,6 +366,7 @@ static int klt_alloc_bulk_ret(struct kretprobe_instance *ri,
 static struct kretprobe klt_alloc_bulk_rp = {
 	.entry_handler = klt_alloc_bulk_entry,
 	.handler = klt_alloc_bulk_ret,
+	.data_size = sizeof(void **),
 	.maxactive = 64,
 };
 

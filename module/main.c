@@ -9,6 +9,7 @@
 #include <linux/delay.h>
 #include <linux/kasan.h>
 #include <linux/kthread.h>
+#include <linux/memory.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -73,14 +74,49 @@ static int klt_set_interval(const char *val, const struct kernel_param *kp)
 	return ret;
 }
 
+/*
+ * Memory going offline takes its struct pages with it, and the scan reads
+ * struct pages: a scan in progress stops at its next page, and none starts
+ * until the offline is done or cancelled. Offlines are serialised by the
+ * memory hotplug lock, and every notifier gets MEM_CANCEL_OFFLINE even if
+ * it never saw MEM_GOING_OFFLINE: hence the flag.
+ */
+static atomic_t klt_offlining = ATOMIC_INIT(0);
+static bool klt_offline_held;
+
+static int klt_mem_notify(struct notifier_block *nb, unsigned long action,
+			  void *arg)
+{
+	switch (action) {
+	case MEM_GOING_OFFLINE:
+		atomic_inc(&klt_offlining);
+		mutex_lock(&klt_scan_mutex);
+		klt_offline_held = true;
+		break;
+	case MEM_OFFLINE:
+	case MEM_CANCEL_OFFLINE:
+		if (klt_offline_held) {
+			klt_offline_held = false;
+			mutex_unlock(&klt_scan_mutex);
+			atomic_dec(&klt_offlining);
+		}
+		break;
+	}
+	return NOTIFY_OK;
+}
+
+static struct notifier_block klt_mem_nb = {
+	.notifier_call = klt_mem_notify,
+};
+
 static bool klt_thread_stop(void)
 {
-	return kthread_should_stop();
+	return kthread_should_stop() || atomic_read(&klt_offlining);
 }
 
 static bool klt_user_stop(void)
 {
-	return signal_pending(current);
+	return signal_pending(current) || atomic_read(&klt_offlining);
 }
 
 static int klt_do_scan(klt_stop_fn stop)
@@ -160,6 +196,14 @@ static ssize_t klt_read(struct file *file, char __user *buf, size_t count,
 	return seq_read(file, buf, count, ppos);
 }
 
+/* A write-only open has no seq_file; appending opens seek anyway. */
+static loff_t klt_llseek(struct file *file, loff_t offset, int whence)
+{
+	if (!(file->f_mode & FMODE_READ))
+		return noop_llseek(file, offset, whence);
+	return seq_lseek(file, offset, whence);
+}
+
 static ssize_t klt_write(struct file *file, const char __user *ubuf,
 			 size_t len, loff_t *ppos)
 {
@@ -203,7 +247,16 @@ static ssize_t klt_write(struct file *file, const char __user *ubuf,
 		WRITE_ONCE(klt_scan_stacks, cmd.arg);
 		break;
 	case KLT_CMD_TRACK:
-		WRITE_ONCE(klt_tracking, cmd.arg);
+		if (cmd.arg && !READ_ONCE(klt_tracking)) {
+			WRITE_ONCE(klt_tracking, true);
+			/*
+			 * Objects allocated while off may sit where tombstones
+			 * are, which the scan would skip: drop them all.
+			 */
+			klt_store_reclaim(&klt_store, ULONG_MAX);
+		} else {
+			WRITE_ONCE(klt_tracking, cmd.arg);
+		}
 		break;
 	case KLT_CMD_WHY:
 		/* Encoded, or this variable would be the reference. */
@@ -218,7 +271,7 @@ static const struct file_operations klt_fops = {
 	.open = klt_open,
 	.read = klt_read,
 	.write = klt_write,
-	.llseek = seq_lseek,
+	.llseek = klt_llseek,
 	.release = klt_release,
 };
 
@@ -240,9 +293,25 @@ static void klt_check_cache_layout(void)
 	kmem_cache_destroy(probe);
 }
 
+/*
+ * Parameter writes (under the param lock) may come until the module's
+ * sysfs goes, after klt_exit(): they must not wake a stopped thread.
+ */
+static void klt_stop_thread(void)
+{
+	struct task_struct *thread;
+
+	kernel_param_lock(THIS_MODULE);
+	thread = klt_thread;
+	klt_thread = NULL;
+	kernel_param_unlock(THIS_MODULE);
+	kthread_stop(thread);
+}
+
 static int __init klt_init(void)
 {
 	unsigned long ram = totalram_pages() << PAGE_SHIFT;
+	struct task_struct *thread;
 	int ret;
 
 	if (!klt_max_objects)
@@ -255,20 +324,24 @@ static int __init klt_init(void)
 
 	ret = klt_store_init(&klt_store, klt_max_objects,
 			     min(klt_max_objects, 65536UL));
-	if (ret) {
-		klt_store_destroy(&klt_store);
-		return ret;
-	}
+	if (ret)
+		goto err_store;
 
-	klt_thread = kthread_run(klt_thread_fn, NULL, "kleaktrack");
-	if (IS_ERR(klt_thread)) {
-		ret = PTR_ERR(klt_thread);
+	thread = kthread_run(klt_thread_fn, NULL, "kleaktrack");
+	if (IS_ERR(thread)) {
+		ret = PTR_ERR(thread);
 		goto err_store;
 	}
+	kernel_param_lock(THIS_MODULE);
+	klt_thread = thread;
+	kernel_param_unlock(THIS_MODULE);
 
-	ret = klt_hooks_register();
+	ret = register_memory_notifier(&klt_mem_nb);
 	if (ret)
 		goto err_thread;
+	ret = klt_hooks_register();
+	if (ret)
+		goto err_notifier;
 
 	klt_dentry = debugfs_create_file(KLT_DEBUGFS_NAME, 0600, NULL, NULL,
 					 &klt_fops);
@@ -282,18 +355,22 @@ static int __init klt_init(void)
 
 err_hooks:
 	klt_hooks_unregister();
+err_notifier:
+	unregister_memory_notifier(&klt_mem_nb);
 err_thread:
-	kthread_stop(klt_thread);
+	klt_stop_thread();
 err_store:
 	klt_store_destroy(&klt_store);
+	klt_tasks_forget();
 	return ret;
 }
 
 static void __exit klt_exit(void)
 {
 	/* The scanner first: it may be mid-scan, and stops at the next page. */
-	kthread_stop(klt_thread);
+	klt_stop_thread();
 	debugfs_remove(klt_dentry);
+	unregister_memory_notifier(&klt_mem_nb);
 	klt_hooks_unregister();
 	klt_store_destroy(&klt_store);
 	klt_tasks_forget();

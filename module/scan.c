@@ -604,7 +604,8 @@ static void klt_collect_memmap(struct klt_scan *sc)
 			unsigned long v = (unsigned long)pfn_to_page(pfn);
 			unsigned long off;
 
-			if (!pfn_valid(pfn) || !pfn_valid(pfn + chunk - 1))
+			if (!pfn_to_online_page(pfn) ||
+			    !pfn_to_online_page(pfn + chunk - 1))
 				continue;
 			/* The memmap of one chunk is PMD_SIZE, looked up by page. */
 			for (off = 0; off < PMD_SIZE; off += PAGE_SIZE) {
@@ -800,7 +801,7 @@ static void klt_skip_meta(struct klt_scan *sc, const struct klt_slab_info *si,
  * A slab as a whole: copy its pages, learn from the copy which slots are
  * free, and scan the rest that is not a tracked object. A slot taken off a
  * free list after we read its head holds an object allocated just now:
- * recorded by the hooks (new objects are roots, see klt_new_roots()), or
+ * recorded by the hooks (new objects are roots, see klt_new_root()), or
  * counted in klt_hooks_unrecorded(), and then nothing is skipped.
  */
 static void klt_scan_slab(struct klt_scan *sc, struct page *head)
@@ -855,7 +856,8 @@ static void klt_scan_node_range(struct klt_scan *sc, unsigned long start,
 	while (pfn < end && !klt_stopped(sc)) {
 		enum klt_page_kind kind;
 
-		if (!pfn_valid(pfn)) {
+		/* Offline sections' struct pages are stale or poisoned. */
+		if (!pfn_to_online_page(pfn)) {
 			pfn = ALIGN(pfn + 1, PAGES_PER_SECTION);
 			continue;
 		}
@@ -963,11 +965,15 @@ static bool klt_white_old(struct klt_scan *sc, struct klt_object *obj)
 /*
  * An object allocated since the scan started may hold the only reference
  * to an older one (stored after the memory it came from was scanned), or
- * sit in a slot the RAM walk took for free: it is a root.
+ * sit in a slot the RAM walk took for free: it is a root. So is a cleared
+ * suspect (kmemleak paints those gray): what it points to is not a leak
+ * of its own.
  */
 static bool klt_new_root(struct klt_scan *sc, struct klt_object *obj)
 {
-	return (obj->flags & KLT_F_LIVE) && obj->gen != sc->gen &&
+	if (!(obj->flags & KLT_F_LIVE) || obj->gen == sc->gen)
+		return false;
+	return (obj->flags & KLT_F_CLEARED) ||
 	       !time_before(klt_full_jiffies(obj->jiffies), sc->start);
 }
 
@@ -1121,10 +1127,16 @@ static bool klt_finish(struct klt_scan *sc, struct klt_object *obj, u32 idx)
 void klt_scan_end(struct klt_scan *sc, struct klt_scan_result *res)
 {
 	klt_drain(sc);
-	if (!klt_stopped(sc)) {
-		kasan_disable_current();
+	kasan_disable_current();
+	if (!klt_stopped(sc))
 		klt_checksum_pass(sc);
-
+	if (!klt_stopped(sc)) {
+		/*
+		 * Marking is complete: classify all of it or nothing. The walks
+		 * are bounded and resched; a stop now would report the first
+		 * batches from half-made flags.
+		 */
+		sc->stop = NULL;
 		/* Classify the unreferenced objects: direct or indirect. */
 		klt_walk(sc, klt_collect);
 		sc->mode = KLT_PARENT;
@@ -1133,8 +1145,8 @@ void klt_scan_end(struct klt_scan *sc, struct klt_scan_result *res)
 		klt_walk(sc, klt_roots);
 		klt_walk(sc, klt_cycles);
 		klt_walk(sc, klt_finish);
-		kasan_enable_current();
 	}
+	kasan_enable_current();
 	*res = sc->res;
 	klt_scan_free(sc);
 }

@@ -15,6 +15,9 @@
 static_assert(sizeof(struct klt_object) <= 96);
 static_assert(KLT_CHUNK_SIZE % sizeof(struct klt_object) == 0);
 
+/* Stale records one insert may drop, with interrupts off. */
+#define KLT_INSERT_BOUND	128
+
 void *klt_page_alloc(gfp_t gfp)
 {
 	struct page *page = alloc_page(gfp | __GFP_ZERO);
@@ -314,7 +317,8 @@ void klt_store_release(struct klt_store *st, struct klt_object *obj)
  * Record an allocation. A record at @addr, live (its free went unseen) or
  * a tombstone, is reused in place; other records overlapping the new object
  * are stale and dropped. Returns the record to fill in, or NULL when none
- * is free; *replaced tells that a live record was overwritten.
+ * is free or too many stale records are in the way; *replaced tells that
+ * a live record was overwritten.
  */
 struct klt_object *klt_store_insert(struct klt_store *st, unsigned long addr,
 				    size_t size, bool *replaced)
@@ -322,7 +326,7 @@ struct klt_object *klt_store_insert(struct klt_store *st, unsigned long addr,
 	unsigned long key = klt_enc(addr), end;
 	struct rb_node **link, *parent;
 	struct klt_object *obj, *old;
-	int bound = 64;
+	int bound = KLT_INSERT_BOUND;
 
 	*replaced = false;
 	if (size > U32_MAX)
@@ -333,7 +337,10 @@ struct klt_object *klt_store_insert(struct klt_store *st, unsigned long addr,
 	 * One descent finds the link and both neighbours. Records never
 	 * overlap, so only the predecessor can contain @addr and only records
 	 * from the successor on can start inside the new object; those are
-	 * stale (bounded work, then a fresh descent).
+	 * stale and dropped first (a fresh descent each), then a record at
+	 * @addr itself, live (its free went unseen) or a tombstone, is reused
+	 * in place. Overlaps left behind would make lookups miss objects, so
+	 * past the bound the allocation is not recorded at all.
 	 */
 	for (;;) {
 		struct klt_object *pred = NULL, *succ = NULL;
@@ -353,7 +360,9 @@ struct klt_object *klt_store_insert(struct klt_store *st, unsigned long addr,
 				link = &parent->rb_right;
 			}
 		}
-		if (pred && pred->enc_addr == key) {
+		if (succ && succ->enc_addr < end) {
+			old = succ;
+		} else if (pred && pred->enc_addr == key) {
 			old = pred;
 			if (old->flags & KLT_F_LIVE) {
 				*replaced = true;
@@ -366,15 +375,13 @@ struct klt_object *klt_store_insert(struct klt_store *st, unsigned long addr,
 			old->size = size;
 			old->flags = KLT_F_LIVE | (old->flags & KLT_F_HELD);
 			goto bounds;
-		}
-		if (pred && pred->enc_addr + max(pred->size, 1U) > key)
+		} else if (pred && pred->enc_addr + max(pred->size, 1U) > key) {
 			old = pred;
-		else if (succ && succ->enc_addr < end)
-			old = succ;
-		else
+		} else {
 			break;
+		}
 		if (bound-- <= 0)
-			break;
+			return NULL;
 		if (old->flags & KLT_F_LIVE)
 			*replaced = true;
 		klt_store_release(st, old);

@@ -160,6 +160,60 @@ static void store_overlap_dropped(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, lookup(test, BASE + 512));
 }
 
+/*
+ * A slab page reused by a cache of larger objects: the new object at the
+ * address of an old tombstone covers later tombstones. They must go, or
+ * a lookup of the object (or of a pointer into it) finds a tombstone.
+ */
+static void store_reuse_drops_covered(struct kunit *test)
+{
+	struct klt_test_ctx *ctx = test->priv;
+	struct klt_object *big;
+	unsigned int i;
+	bool replaced;
+
+	for (i = 0; i < 4; i++) {
+		KUNIT_ASSERT_NOT_NULL(test, ins(test, BASE + i * 16, 16, NULL));
+		KUNIT_ASSERT_TRUE(test, erase(test, BASE + i * 16));
+	}
+	ins(test, BASE + 64, 16, NULL);		/* a neighbour, live */
+	big = ins(test, BASE, 64, &replaced);
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	KUNIT_EXPECT_FALSE(test, replaced);
+	KUNIT_EXPECT_EQ(test, ctx->st.nr_freed, 0U);
+	KUNIT_EXPECT_EQ(test, ctx->st.nr_live, 2U);
+	for (i = 0; i < 64; i += 8)
+		KUNIT_EXPECT_PTR_EQ(test, lookup(test, BASE + i), big);
+	KUNIT_EXPECT_NE(test, lookup(test, BASE + 64), big);
+	KUNIT_EXPECT_NOT_NULL(test, lookup(test, BASE + 64));
+}
+
+/* Too many stale records in the way: not recorded, nothing overlaps. */
+static void store_insert_bound(struct kunit *test)
+{
+	struct klt_test_ctx *ctx = test->priv;
+	struct klt_object *obj, *prev = NULL;
+	unsigned int i, n = 300;
+
+	for (i = 0; i < n; i++) {
+		KUNIT_ASSERT_NOT_NULL(test, ins(test, BASE + i * 16, 16, NULL));
+		erase(test, BASE + i * 16);
+	}
+	KUNIT_EXPECT_NULL(test, ins(test, BASE, n * 16, NULL));
+	for (obj = klt_store_from(&ctx->st, 0); obj; obj = klt_store_next(obj)) {
+		if (prev)
+			KUNIT_EXPECT_GE(test, klt_obj_addr(obj),
+					klt_obj_addr(prev) + prev->size);
+		prev = obj;
+	}
+	/* The next attempts clear the rest and then record it. */
+	for (i = 0; i < 4 && !obj; i++)
+		obj = ins(test, BASE, n * 16, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	KUNIT_EXPECT_EQ(test, ctx->st.nr_freed, 0U);
+	KUNIT_EXPECT_PTR_EQ(test, lookup(test, BASE + n * 8), obj);
+}
+
 static void store_erase_tombstone(struct kunit *test)
 {
 	struct klt_test_ctx *ctx = test->priv;
@@ -392,6 +446,33 @@ static void scan_interior_pointer(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kind(test, a), NOT_LEAK);
 	KUNIT_EXPECT_EQ(test, kind(test, b), DIRECT);
 	KUNIT_EXPECT_EQ(test, kind(test, c), INDIRECT);
+}
+
+/* kmemleak's "clear": cleared suspects are roots from then on. */
+static void scan_cleared_is_root(struct kunit *test)
+{
+	struct klt_test_ctx *ctx = test->priv;
+	void **d = node(test, 64), **e = node(test, 64), **f;
+	struct klt_scan_result res;
+
+	d[0] = e;
+	scan_twice(test, NULL, 0, &res);
+	KUNIT_EXPECT_EQ(test, res.leaks, 2UL);
+	klt_clear_leaks(&ctx->st);
+	/* What a cleared object points to, even later, is not a leak. */
+	f = node(test, 64);
+	d[1] = f;
+	scan_twice(test, NULL, 0, &res);
+	KUNIT_EXPECT_EQ(test, res.leaks, 0UL);
+	KUNIT_EXPECT_EQ(test, kind(test, d), NOT_LEAK);
+	KUNIT_EXPECT_EQ(test, kind(test, e), NOT_LEAK);
+	KUNIT_EXPECT_EQ(test, kind(test, f), NOT_LEAK);
+	/* Once cleared objects stop pointing at it, it is one. */
+	d[1] = NULL;
+	scan_once(test, NULL, 0, 0, &res);
+	scan_once(test, NULL, 0, 0, &res);
+	KUNIT_EXPECT_EQ(test, kind(test, f), DIRECT);
+	KUNIT_EXPECT_EQ(test, res.leaks, 1UL);
 }
 
 static void scan_changed_not_reported(struct kunit *test)
@@ -748,6 +829,8 @@ static struct kunit_case klt_store_cases[] = {
 	KUNIT_CASE(store_ordering),
 	KUNIT_CASE(store_replace_on_reuse),
 	KUNIT_CASE(store_overlap_dropped),
+	KUNIT_CASE(store_reuse_drops_covered),
+	KUNIT_CASE(store_insert_bound),
 	KUNIT_CASE(store_erase_tombstone),
 	KUNIT_CASE(store_full),
 	KUNIT_CASE(store_sample_by_address),
@@ -760,6 +843,7 @@ static struct kunit_case klt_scan_cases[] = {
 	KUNIT_CASE(scan_diamond),
 	KUNIT_CASE(scan_self_reference),
 	KUNIT_CASE(scan_interior_pointer),
+	KUNIT_CASE(scan_cleared_is_root),
 	KUNIT_CASE(scan_changed_not_reported),
 	KUNIT_CASE(scan_young_not_reported),
 	KUNIT_CASE(scan_freed_not_reported),
