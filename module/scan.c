@@ -696,6 +696,12 @@ static enum klt_page_kind klt_page_kind(struct klt_scan *sc,
 		return KLT_PAGE_SKIP;		/* free, or on a pcp list */
 	if (PageSlab(head))
 		return KLT_PAGE_SLAB;
+	/*
+	 * Before the reserved test: the IRQ stacks are per-CPU memory and
+	 * init_task's stack is in the kernel image, both reserved pages.
+	 */
+	if (klt_own_stack_pfn(sc, pfn) || klt_is_task_stack(sc, pfn))
+		return KLT_PAGE_SKIP;
 	if (PageReserved(page))
 		return page_is_ram(pfn) ? KLT_PAGE_ROOT : KLT_PAGE_SKIP;
 	if (PageLRU(head) || PageAnon(head) || READ_ONCE(head->mapping))
@@ -704,8 +710,6 @@ static enum klt_page_kind klt_page_kind(struct klt_scan *sc,
 		return KLT_PAGE_SKIP;
 	if (page_private(page) == KLT_PAGE_MAGIC)
 		return KLT_PAGE_SKIP;		/* ours */
-	if (klt_own_stack_pfn(sc, pfn) || klt_is_task_stack(sc, pfn))
-		return KLT_PAGE_SKIP;
 	/* Large kmalloc objects are compound pages outside the slab. */
 	return PageCompound(page) ? KLT_PAGE_OBJECTS : KLT_PAGE_ROOT;
 }

@@ -109,11 +109,22 @@ klt_scan_until() {
 	_r=1
 	while :; do
 		${2:-klt_scan_twice} > /dev/null
+		echo "KLT-INFO round $_r: $(klt_hdr leaks) leaks; missing:$(klt_missing)"
 		[ "$(klt_hdr leaks)" -ge "$1" ] || [ $_r -ge 5 ] && break
 		klt_churn
 		_r=$((_r + 1))
 	done
 	echo "KLT-INFO scan rounds: $_r"
+}
+
+# The planted leaks (as the sample module logged them) not in the report.
+klt_missing() {
+	cat $KLT_DBG > /tmp/klt-missing.report
+	dmesg | sed -n 's/.*kleaktrack_leaky: \([a-z_]*\) at 0x\([0-9a-f]*\)$/\1 \2/p' |
+		while read -r _n _a; do
+			grep -q "^unreferenced object 0x$_a " /tmp/klt-missing.report ||
+				printf ' %s@%s' "$_n" "$_a"
+		done
 }
 
 # For the log: what still references each planted leak the report lacks.
