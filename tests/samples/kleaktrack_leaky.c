@@ -11,7 +11,9 @@
  *              softirq), leaky_large (12000 B), leaky_krealloc (4096 B)
  *   not leaks: keep_bss, keep_percpu, keep_vmalloc, keep_kthread,
  *              keep_in_old, keep_interior, keep_rcu (kfree_rcu),
- *              keep_bulk (kmem_cache_free_bulk)
+ *              keep_bulk (kmem_cache_free_bulk), keep_alloc_bulk (only
+ *              held by objects from kmem_cache_alloc_bulk, which has no
+ *              tracepoint, at addresses of objects freed just before)
  *
  * The leaked pointers are kept bit-inverted, which no scanner can follow,
  * so that unloading frees everything.
@@ -55,6 +57,8 @@ static DEFINE_PER_CPU(void *, keep_pcpu_ptr);
 static void **keep_vbuf;
 static void *keep_interior_ptr;
 static struct task_struct *keep_task;
+static void *keep_bulk_objs[NR_BULK];
+static int keep_bulk_n;
 static struct timer_list leak_timer;
 static DECLARE_COMPLETION(timer_done);
 static bool planted;
@@ -223,6 +227,28 @@ static noinline void keep_bulk(void)
 	kmem_cache_free_bulk(leaky_cache, n, objs);
 }
 
+static noinline void keep_alloc_bulk(void)
+{
+	void *objs[NR_BULK];
+	int i, n = 0;
+
+	/* Tracked, then freed: the bulk allocation below takes their slots. */
+	for (i = 0; i < NR_BULK; i++) {
+		objs[n] = kmem_cache_alloc(leaky_cache, GFP_KERNEL);
+		if (objs[n])
+			n++;
+	}
+	while (n)
+		kmem_cache_free(leaky_cache, objs[--n]);
+	keep_bulk_n = kmem_cache_alloc_bulk(leaky_cache, GFP_KERNEL, NR_BULK,
+					    keep_bulk_objs);
+	/* Cleared: stale words in them would be (conservative) roots. */
+	for (i = 0; i < keep_bulk_n; i++) {
+		memset(keep_bulk_objs[i], 0, 72);
+		*(void **)keep_bulk_objs[i] = kzalloc(48, GFP_KERNEL);
+	}
+}
+
 static int plant_set(const char *val, const struct kernel_param *kp)
 {
 	if (planted)
@@ -245,6 +271,7 @@ static int plant_set(const char *val, const struct kernel_param *kp)
 	keep_interior();
 	keep_rcu();
 	keep_bulk();
+	keep_alloc_bulk();
 	pr_info("kleaktrack_leaky: planted %d leaks\n", nr_hidden);
 	return 0;
 }
@@ -297,6 +324,10 @@ static void __exit leaky_exit(void)
 	kfree(holder);
 	if (keep_interior_ptr)
 		kfree((char *)keep_interior_ptr - 40);
+	for (i = 0; i < keep_bulk_n; i++)
+		kfree(*(void **)keep_bulk_objs[i]);
+	if (keep_bulk_n)
+		kmem_cache_free_bulk(leaky_cache, keep_bulk_n, keep_bulk_objs);
 	/* kfree_rcu callbacks must not outlive the cache they free to. */
 	rcu_barrier();
 	kmem_cache_destroy(leaky_cache);

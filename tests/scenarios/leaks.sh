@@ -33,7 +33,7 @@ else
 	expect header-leaks 16 "$(klt_hdr leaks)"
 fi
 for d in keep_bss keep_percpu keep_vmalloc keep_kthread keep_in_old \
-	 keep_interior keep_rcu keep_bulk; do
+	 keep_interior keep_rcu keep_bulk keep_alloc_bulk; do
 	expect "not-reported-$d" 0 "$(count_entries /tmp/report " $d ")"
 done
 expect no-unplanted-leaks 0 "$(count_entries /tmp/report ' - ')"
