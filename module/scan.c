@@ -887,6 +887,12 @@ int klt_scan_ram(struct klt_scan *sc, bool scan_stacks)
 	int nid;
 
 	sc->mode = KLT_MARK;
+	/*
+	 * Lazily freed vmap areas keep their ->vm, a pointer to a kfree()d
+	 * vm_struct, until purged: a leak allocated in such a slot would
+	 * look referenced. Purge them (a TLB flush the kernel would do anyway).
+	 */
+	vm_unmap_aliases();
 	klt_note_own_stack(sc);
 	klt_collect_stacks(sc);
 	klt_collect_memmap(sc);

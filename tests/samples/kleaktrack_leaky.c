@@ -28,7 +28,8 @@
 #include <linux/vmalloc.h>
 
 #define LIST_NODES	10
-#define MAX_HIDDEN	32
+#define MAX_SETS	3
+#define MAX_HIDDEN	(MAX_SETS * 16)
 #define NR_RCU		64
 #define NR_BULK		16
 
@@ -62,6 +63,7 @@ static int keep_bulk_n;
 static struct timer_list leak_timer;
 static DECLARE_COMPLETION(timer_done);
 static bool planted;
+static int nr_sets;
 
 static void hide(void *p)
 {
@@ -249,29 +251,41 @@ static noinline void keep_alloc_bulk(void)
 	}
 }
 
+/*
+ * The first write plants a set of leaks and the decoys; each later one
+ * (up to MAX_SETS) another set of leaks only, at new addresses: a stale
+ * pointer that hides a leak from a conservative scan hides that one
+ * object, and the scenarios want to tell that from a class of leak that
+ * is never found.
+ */
 static int plant_set(const char *val, const struct kernel_param *kp)
 {
-	if (planted)
+	if (nr_sets >= MAX_SETS)
 		return -EBUSY;
-	planted = true;
+	nr_sets++;
+	pr_info("kleaktrack_leaky: set %d\n", nr_sets);
 
 	leaky_kmalloc();
 	leaky_cache_alloc();
 	leaky_list();
 	leaky_large();
 	leaky_krealloc();
+	reinit_completion(&timer_done);
 	mod_timer(&leak_timer, jiffies + 1);
 	wait_for_completion(&timer_done);
 
-	keep_bss();
-	keep_percpu();
-	keep_vmalloc();
-	keep_task = kthread_run(keep_kthread, NULL, "keep_kthread");
-	keep_in_old();
-	keep_interior();
-	keep_rcu();
-	keep_bulk();
-	keep_alloc_bulk();
+	if (!planted) {
+		keep_bss();
+		keep_percpu();
+		keep_vmalloc();
+		keep_task = kthread_run(keep_kthread, NULL, "keep_kthread");
+		keep_in_old();
+		keep_interior();
+		keep_rcu();
+		keep_bulk();
+		keep_alloc_bulk();
+	}
+	planted = true;
 	pr_info("kleaktrack_leaky: planted %d leaks\n", nr_hidden);
 	return 0;
 }
@@ -281,7 +295,7 @@ static const struct kernel_param_ops plant_ops = {
 	.get = param_get_bool,
 };
 module_param_cb(plant, &plant_ops, &planted, 0600);
-MODULE_PARM_DESC(plant, "Write 1 to plant the leaks and the decoys");
+MODULE_PARM_DESC(plant, "Write to plant leaks (and, the first time, the decoys)");
 
 static void leaky_ctor(void *obj)
 {

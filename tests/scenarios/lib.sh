@@ -68,11 +68,11 @@ klt_kmemleak_check() {
 }
 
 # One line per report entry: "<size> <direct|indirect> <first frame of the
-# sample module, or -> <comm>".
+# sample module, or -> <comm> <address>".
 klt_entries() {
 	awk '
-	function out() { if (size != "") print size, class, (fn == "" ? "-" : fn), comm }
-	/^unreferenced object / { out(); size = $5; sub(/\):$/, "", size); class = "direct"; fn = ""; comm = "" }
+	function out() { if (size != "") print size, class, (fn == "" ? "-" : fn), comm, addr }
+	/^unreferenced object / { out(); addr = $3; size = $5; sub(/\):$/, "", size); class = "direct"; fn = ""; comm = "" }
 	/^  comm "/ { comm = $2; gsub(/[",]/, "", comm) }
 	/^  leak: / { class = $2 }
 	/^    \[</ && fn == "" { f = $2; sub(/\+.*/, "", f); if (f ~ /^(leaky|keep)_/) fn = f }
@@ -117,10 +117,19 @@ klt_scan_until() {
 	echo "KLT-INFO scan rounds: $_r"
 }
 
-# The planted leaks (as the sample module logged them) not in the report.
+# The leaks the sample module planted (as it logged them): "<name> <addr>"
+# lines, of set $1 only if given.
+klt_planted() {
+	dmesg | sed -n 's/.*kleaktrack_leaky: \(set [0-9]*\)$/\1/p
+		s/.*kleaktrack_leaky: \([a-z_]*\) at 0x\([0-9a-f]*\)$/\1 \2/p' |
+		awk -v want="${1:-}" '$1 == "set" { set = $2; next }
+			want == "" || set == want'
+}
+
+# The planted leaks (of set $1, or all) not in the report.
 klt_missing() {
 	cat $KLT_DBG > /tmp/klt-missing.report
-	dmesg | sed -n 's/.*kleaktrack_leaky: \([a-z_]*\) at 0x\([0-9a-f]*\)$/\1 \2/p' |
+	klt_planted "${1:-}" |
 		while read -r _n _a; do
 			grep -q "^unreferenced object 0x$_a " /tmp/klt-missing.report ||
 				printf ' %s@%s' "$_n" "$_a"
