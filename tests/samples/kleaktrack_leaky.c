@@ -216,9 +216,9 @@ static noinline void keep_rcu(void)
 	}
 }
 
-static noinline void keep_bulk(void)
+/* Inlined, so that the backtraces name the decoy that called it. */
+static __always_inline int alloc_one_by_one(void **objs)
 {
-	void *objs[NR_BULK];
 	int i, n = 0;
 
 	for (i = 0; i < NR_BULK; i++) {
@@ -226,20 +226,23 @@ static noinline void keep_bulk(void)
 		if (objs[n])
 			n++;
 	}
-	kmem_cache_free_bulk(leaky_cache, n, objs);
+	return n;
+}
+
+static noinline void keep_bulk(void)
+{
+	void *objs[NR_BULK];
+
+	kmem_cache_free_bulk(leaky_cache, alloc_one_by_one(objs), objs);
 }
 
 static noinline void keep_alloc_bulk(void)
 {
 	void *objs[NR_BULK];
-	int i, n = 0;
+	int i, n;
 
 	/* Tracked, then freed: the bulk allocation below takes their slots. */
-	for (i = 0; i < NR_BULK; i++) {
-		objs[n] = kmem_cache_alloc(leaky_cache, GFP_KERNEL);
-		if (objs[n])
-			n++;
-	}
+	n = alloc_one_by_one(objs);
 	while (n)
 		kmem_cache_free(leaky_cache, objs[--n]);
 	keep_bulk_n = kmem_cache_alloc_bulk(leaky_cache, GFP_KERNEL, NR_BULK,
