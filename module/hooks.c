@@ -114,7 +114,8 @@ static __always_inline u32 klt_save_stack(unsigned long iter)
 	     !unwind_done(&state) && nr < depth; unwind_next_frame(&state)) {
 		ip = unwind_error(&state) ?
 		     unwind_get_return_address(&state) : state.ip;
-		if (!ip)
+		/* The walk ends at the user registers of a syscall or fault. */
+		if (!ip || ip < TASK_SIZE_MAX)
 			break;
 		if (!nr && klt_own_frame(ip, iter))
 			continue;
