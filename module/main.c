@@ -78,27 +78,25 @@ static int klt_set_interval(const char *val, const struct kernel_param *kp)
  * Memory going offline takes its struct pages with it, and the scan reads
  * struct pages: a scan in progress stops at its next page, and none starts
  * until the offline is done or cancelled. Offlines are serialised by the
- * memory hotplug lock, and every notifier gets MEM_CANCEL_OFFLINE even if
- * it never saw MEM_GOING_OFFLINE: hence the flag.
+ * memory hotplug lock, so one flag says both "stop" and "we hold the scan
+ * mutex"; every notifier gets MEM_CANCEL_OFFLINE, even one that never saw
+ * MEM_GOING_OFFLINE.
  */
-static atomic_t klt_offlining = ATOMIC_INIT(0);
-static bool klt_offline_held;
+static bool klt_offlining;
 
 static int klt_mem_notify(struct notifier_block *nb, unsigned long action,
 			  void *arg)
 {
 	switch (action) {
 	case MEM_GOING_OFFLINE:
-		atomic_inc(&klt_offlining);
+		WRITE_ONCE(klt_offlining, true);
 		mutex_lock(&klt_scan_mutex);
-		klt_offline_held = true;
 		break;
 	case MEM_OFFLINE:
 	case MEM_CANCEL_OFFLINE:
-		if (klt_offline_held) {
-			klt_offline_held = false;
+		if (klt_offlining) {
 			mutex_unlock(&klt_scan_mutex);
-			atomic_dec(&klt_offlining);
+			WRITE_ONCE(klt_offlining, false);
 		}
 		break;
 	}
@@ -111,12 +109,12 @@ static struct notifier_block klt_mem_nb = {
 
 static bool klt_thread_stop(void)
 {
-	return kthread_should_stop() || atomic_read(&klt_offlining);
+	return kthread_should_stop() || READ_ONCE(klt_offlining);
 }
 
 static bool klt_user_stop(void)
 {
-	return signal_pending(current) || atomic_read(&klt_offlining);
+	return signal_pending(current) || READ_ONCE(klt_offlining);
 }
 
 static int klt_do_scan(klt_stop_fn stop)

@@ -33,10 +33,10 @@ for g in "direct leaky_kmalloc" "direct leaky_cache_alloc" "direct leaky_timer_f
 			grep -q '^{ \"kind\": \"$1\"'"
 	fi
 done
-for c in Direct Indirect; do
-	n=$(count_entries /tmp/raw "^80 $(echo $c | tr DI di) leaky_list ")
+for c in direct:Direct indirect:Indirect; do
+	n=$(count_entries /tmp/raw "^80 ${c%:*} leaky_list ")
 	[ "$n" -gt 0 ] || continue
-	check "text-$(echo $c | tr DI di)-list" grep -q "$c leak of $((n * 80)) byte(s) in $n object(s) allocated from:" /tmp/report.txt
+	check "text-${c%:*}-list" grep -q "${c#*:} leak of $((n * 80)) byte(s) in $n object(s) allocated from:" /tmp/report.txt
 done
 check text-summary grep -q "^SUMMARY: $(sed -n 's/^# leaked_bytes: //p' /tmp/raw) byte(s) leaked in $(sed -n 's/^# leaks: //p' /tmp/raw) object(s)." /tmp/report.txt
 klt_why_missing

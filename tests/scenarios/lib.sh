@@ -138,8 +138,7 @@ klt_missing() {
 
 # For the log: what still references each planted leak the report lacks.
 klt_why_missing() {
-	for _a in $(dmesg | sed -n 's/.*kleaktrack_leaky: .* at 0x\([0-9a-f]*\)$/\1/p'); do
-		grep -q "^unreferenced object 0x$_a " $KLT_DBG && continue
+	for _a in $(klt_missing | sed 's/ [a-z_]*@/ /g'); do
 		echo "KLT-INFO missed 0x$_a"
 		klt_cmd "why=0x$_a"
 		klt_cmd scan
