@@ -9,6 +9,8 @@
  * touch the store under its raw spinlock. They never call the slab
  * allocator, so they cannot recurse into themselves.
  */
+#define pr_fmt(fmt) "kleaktrack: " fmt
+
 #include <linux/kprobes.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -447,7 +449,7 @@ int klt_hooks_register(void)
 	/* Frees first: a record must never outlive its object. */
 	ret = register_kprobe(&klt_free_bulk_kp);
 	if (ret) {
-		pr_err("kleaktrack: cannot probe kmem_cache_free_bulk: %d\n", ret);
+		pr_err("cannot probe kmem_cache_free_bulk: %d\n", ret);
 		goto err_live;
 	}
 	ret = register_trace_kfree(klt_probe_kfree, NULL);
@@ -483,7 +485,7 @@ err_cache_free:
 err_kfree:
 	unregister_kprobe(&klt_free_bulk_kp);
 	tracepoint_synchronize_unregister();
-	pr_err("kleaktrack: cannot register kmem tracepoints: %d\n", ret);
+	pr_err("cannot register kmem tracepoints: %d\n", ret);
 err_live:
 	mutex_lock(&klt_sample_mutex);
 	klt_hooks_live = false;

@@ -5,6 +5,8 @@
  * Load, unload, module parameters, the debugfs file and the scanning
  * thread. See Documentation/kleaktrack.rst.
  */
+#define pr_fmt(fmt) "kleaktrack: " fmt
+
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/kasan.h>
@@ -139,7 +141,7 @@ static int klt_do_scan(klt_stop_fn stop)
 		klt_info.last_scan_ms = jiffies_to_msecs(jiffies - t0);
 		klt_info.last = res;
 		if (res.new_leaks)
-			pr_info("kleaktrack: %lu new suspected memory leaks (see /sys/kernel/debug/kleaktrack)\n",
+			pr_info("%lu new suspected memory leaks (see " KLT_DEBUGFS_PATH ")\n",
 				res.new_leaks);
 	} else {
 		ret = -EINTR;
@@ -211,7 +213,7 @@ static ssize_t klt_write(struct file *file, const char __user *ubuf,
 
 	if (len >= sizeof(buf) || copy_from_user(buf, ubuf, len) ||
 	    klt_parse_cmd(buf, len, &cmd)) {
-		pr_warn_ratelimited("kleaktrack: unknown command (%zu bytes); see Documentation/kleaktrack.rst\n",
+		pr_warn_ratelimited("unknown command (%zu bytes); see Documentation/kleaktrack.rst\n",
 				    len);
 		return -EINVAL;
 	}
@@ -347,7 +349,7 @@ static int __init klt_init(void)
 		ret = PTR_ERR(klt_dentry);
 		goto err_hooks;
 	}
-	pr_info("kleaktrack: tracking up to %lu objects (%zu bytes each)\n",
+	pr_info("tracking up to %lu objects (%zu bytes each)\n",
 		klt_max_objects, sizeof(struct klt_object));
 	return 0;
 
@@ -372,7 +374,7 @@ static void __exit klt_exit(void)
 	klt_hooks_unregister();
 	klt_store_destroy(&klt_store);
 	klt_tasks_forget();
-	pr_info("kleaktrack: unloaded\n");
+	pr_info("unloaded\n");
 }
 
 module_init(klt_init);

@@ -5,6 +5,8 @@
  * a snapshot of (index, serial) pairs at open; each entry is formatted from
  * a copy of its record, and one freed since the snapshot is skipped.
  */
+#define pr_fmt(fmt) "kleaktrack: " fmt
+
 #include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -133,7 +135,7 @@ void klt_print_object(struct klt_store *st, unsigned long addr)
 	}
 	raw_spin_unlock_irqrestore(&st->lock, flags);
 	if (!found) {
-		pr_info("kleaktrack: 0x%lx is not in a tracked object\n", addr);
+		pr_info("0x%lx is not in a tracked object\n", addr);
 		return;
 	}
 	buf = klt_page_alloc(GFP_KERNEL);
@@ -143,10 +145,10 @@ void klt_print_object(struct klt_store *st, unsigned long addr)
 	if (!(snap.flags & KLT_F_LEAK))
 		snap.flags &= ~KLT_F_INDIRECT;
 	klt_format_object(st, &snap, buf, PAGE_SIZE);
-	pr_info("kleaktrack: object 0x%lx (%s):\n", klt_obj_addr(&snap),
+	pr_info("object 0x%lx (%s):\n", klt_obj_addr(&snap),
 		snap.flags & KLT_F_LEAK ? "suspected leak" : "referenced");
 	for (p = buf; (line = strsep(&p, "\n")) && *line; )
-		pr_info("kleaktrack: %s\n", line);
+		pr_info("%s\n", line);
 	klt_page_free(buf);
 }
 

@@ -14,6 +14,8 @@
  * candidate pointers, and all state lives in pages we own so that the scan
  * never finds its own copies of the pointers it looks for.
  */
+#define pr_fmt(fmt) "kleaktrack: " fmt
+
 #include <linux/crc32.h>
 #include <linux/delay.h>
 #include <linux/kasan.h>
@@ -186,11 +188,11 @@ static void klt_why(struct klt_scan *sc, unsigned long v, unsigned long from)
 	struct page *pg = virt_addr_valid(from) ? virt_to_page(from) : NULL;
 
 	if (sc->task)
-		pr_info("kleaktrack: why: 0x%lx is referenced from 0x%lx (stack of %s/%d, asleep since %lu, now %lu)\n",
+		pr_info("why: 0x%lx is referenced from 0x%lx (stack of %s/%d, asleep since %lu, now %lu)\n",
 			klt_dec(v), from, sc->task->comm, task_pid_nr(sc->task),
 			sc->asleep_since, jiffies);
 	else
-		pr_info("kleaktrack: why: 0x%lx is referenced from 0x%lx (%s)\n",
+		pr_info("why: 0x%lx is referenced from 0x%lx (%s)\n",
 			klt_dec(v), from, sc->what);
 	/* Which cache, for a reference from untracked slab memory. */
 	if (pg && PageSlab(compound_head(pg)))

@@ -11,6 +11,8 @@
  * at load against a cache of ours; what fails the check is never used, and
  * the scan then treats all untracked slab memory as roots, as before.
  */
+#define pr_fmt(fmt) "kleaktrack: " fmt
+
 #include <linux/mm.h>
 #include <linux/kobject.h>
 #include <linux/slab.h>
@@ -262,11 +264,11 @@ void klt_slub_check(struct kmem_cache *probe, const char *name)
 				     sizeof(buf));
 	klt_name_ok = got == buf && !strcmp(buf, name);
 	if (!klt_name_ok) {
-		pr_warn("kleaktrack: unknown struct kmem_cache layout; reports show cache addresses, freed slab slots are scanned\n");
+		pr_warn("unknown struct kmem_cache layout; reports show cache addresses, freed slab slots are scanned\n");
 		return;
 	}
 	klt_freelist_ok = true;
 	klt_freelist_ok = klt_freelist_check(probe);
 	if (!klt_freelist_ok)
-		pr_warn("kleaktrack: unknown SLUB free list layout; freed slab slots are scanned\n");
+		pr_warn("unknown SLUB free list layout; freed slab slots are scanned\n");
 }
