@@ -207,7 +207,7 @@ void klt_report_header(struct seq_file *m, struct klt_store *st,
 		       unsigned long leak_bytes);
 int klt_format_object(struct klt_store *st, struct klt_object *o, char *buf,
 		      size_t len);
-void klt_print_object(struct klt_store *st, unsigned long addr);
+bool klt_print_object(struct klt_store *st, unsigned long addr);
 const char *klt_cache_name(unsigned long enc_cache, char *buf, size_t len);
 unsigned long klt_full_jiffies(u32 low);
 
@@ -248,14 +248,17 @@ enum klt_cmd_op {
 	KLT_CMD_STACK,
 	KLT_CMD_TRACK,
 	KLT_CMD_WHY,
+	KLT_CMD_OFF,		/* kmemleak's "off": stop for good */
 };
 
 struct klt_cmd {
 	enum klt_cmd_op op;
 	unsigned long arg;
+	bool kmemleak;		/* kmemleak's rules: dump= of nothing fails */
 };
 
 int klt_parse_cmd(const char *buf, size_t len, struct klt_cmd *cmd);
+int klt_parse_kmemleak_cmd(const char *str, struct klt_cmd *cmd);
 void klt_clear_leaks(struct klt_store *st);
 
 /* tasks.c */
@@ -278,5 +281,18 @@ extern unsigned int klt_sample;
 extern bool klt_tracking;
 extern bool klt_scan_stacks;
 extern unsigned long klt_why_enc;
+
+/*
+ * The interfaces besides /sys/kernel/debug/kleaktrack, which all run
+ * their commands through klt_run_cmd() (main.c): compat.c, kmemleak's
+ * file where the kernel has none; device.c, /dev/kleaktrack (lockdown).
+ */
+extern const struct file_operations klt_fops;
+extern bool klt_off;
+int klt_run_cmd(const struct klt_cmd *cmd);
+int klt_compat_init(void);
+void klt_compat_exit(void);
+int klt_dev_init(void);
+void klt_dev_exit(void);
 
 #endif /* _KLEAKTRACK_H */

@@ -2,8 +2,8 @@
 /*
  * kleaktrack: kmemleak-style leak detection for a running, stock kernel.
  *
- * Load, unload, module parameters, the debugfs file and the scanning
- * thread. See Documentation/kleaktrack.rst.
+ * Load, unload, module parameters, the debugfs file, the commands every
+ * interface runs and the scanning thread. See Documentation/kleaktrack.rst.
  */
 #define pr_fmt(fmt) "kleaktrack: " fmt
 
@@ -61,6 +61,7 @@ MODULE_PARM_DESC(sample, "Track one allocation in N (1 = all)");
 
 bool klt_tracking = true;
 bool klt_scan_stacks = true;
+bool klt_off;		/* kmemleak's "off": only "clear" from now on */
 
 static DEFINE_MUTEX(klt_scan_mutex);	/* one scan at a time */
 static struct klt_report_info klt_info;
@@ -168,7 +169,8 @@ static int klt_thread_fn(void *unused)
 			schedule();
 			continue;
 		}
-		if (!kthread_should_stop() && READ_ONCE(klt_scan_interval_s))
+		if (!kthread_should_stop() && READ_ONCE(klt_scan_interval_s) &&
+		    !READ_ONCE(klt_off))
 			klt_do_scan(klt_thread_stop);
 	}
 	return 0;
@@ -204,21 +206,20 @@ static loff_t klt_llseek(struct file *file, loff_t offset, int whence)
 	return seq_lseek(file, offset, whence);
 }
 
-static ssize_t klt_write(struct file *file, const char __user *ubuf,
-			 size_t len, loff_t *ppos)
+/*
+ * Run one parsed command, for every interface: the debugfs file, kmemleak's
+ * file (compat.c) and /dev/kleaktrack (device.c). Returns 0 once it took
+ * effect ("scan" when the scan is done), or an errno.
+ */
+int klt_run_cmd(const struct klt_cmd *cmd)
 {
-	char buf[KLT_CMD_MAX_LEN];
-	struct klt_cmd cmd;
 	int ret = 0;
 
-	if (len >= sizeof(buf) || copy_from_user(buf, ubuf, len) ||
-	    klt_parse_cmd(buf, len, &cmd)) {
-		pr_warn_ratelimited("unknown command (%zu bytes); see Documentation/kleaktrack.rst\n",
-				    len);
-		return -EINVAL;
-	}
+	/* A disabled kmemleak refuses all but "clear" (EPERM since 5.x). */
+	if (READ_ONCE(klt_off) && cmd->op != KLT_CMD_CLEAR)
+		return -EPERM;
 
-	switch (cmd.op) {
+	switch (cmd->op) {
 	case KLT_CMD_SCAN:
 		ret = klt_do_scan(klt_user_stop);
 		break;
@@ -232,7 +233,7 @@ static ssize_t klt_write(struct file *file, const char __user *ubuf,
 		wake_up_process(klt_thread);
 		break;
 	case KLT_CMD_SCAN_SECS:
-		WRITE_ONCE(klt_scan_interval_s, cmd.arg);
+		WRITE_ONCE(klt_scan_interval_s, cmd->arg);
 		wake_up_process(klt_thread);
 		break;
 	case KLT_CMD_CLEAR:
@@ -241,13 +242,14 @@ static ssize_t klt_write(struct file *file, const char __user *ubuf,
 		mutex_unlock(&klt_scan_mutex);
 		break;
 	case KLT_CMD_DUMP:
-		klt_print_object(&klt_store, cmd.arg);
+		if (!klt_print_object(&klt_store, cmd->arg) && cmd->kmemleak)
+			ret = -EINVAL;
 		break;
 	case KLT_CMD_STACK:
-		WRITE_ONCE(klt_scan_stacks, cmd.arg);
+		WRITE_ONCE(klt_scan_stacks, cmd->arg);
 		break;
 	case KLT_CMD_TRACK:
-		if (cmd.arg && !READ_ONCE(klt_tracking)) {
+		if (cmd->arg && !READ_ONCE(klt_tracking)) {
 			WRITE_ONCE(klt_tracking, true);
 			/*
 			 * Objects allocated while off may sit where tombstones
@@ -255,18 +257,49 @@ static ssize_t klt_write(struct file *file, const char __user *ubuf,
 			 */
 			klt_store_reclaim(&klt_store, ULONG_MAX);
 		} else {
-			WRITE_ONCE(klt_tracking, cmd.arg);
+			WRITE_ONCE(klt_tracking, cmd->arg);
 		}
 		break;
 	case KLT_CMD_WHY:
 		/* Encoded, or this variable would be the reference. */
-		WRITE_ONCE(klt_why_enc, cmd.arg ? klt_enc(cmd.arg) : 0);
+		WRITE_ONCE(klt_why_enc, cmd->arg ? klt_enc(cmd->arg) : 0);
+		break;
+	case KLT_CMD_OFF:
+		/*
+		 * As kmemleak's: no more recording and no more scans, until
+		 * the module is reloaded. The scan mutex waits out a scan in
+		 * progress. Frees are still seen, the report stays readable.
+		 */
+		mutex_lock(&klt_scan_mutex);
+		WRITE_ONCE(klt_off, true);
+		WRITE_ONCE(klt_tracking, false);
+		WRITE_ONCE(klt_scan_interval_s, 0);
+		mutex_unlock(&klt_scan_mutex);
+		wake_up_process(klt_thread);
+		pr_info("off: no more tracking or scans until reloaded\n");
 		break;
 	}
+	return ret;
+}
+
+static ssize_t klt_write(struct file *file, const char __user *ubuf,
+			 size_t len, loff_t *ppos)
+{
+	char buf[KLT_CMD_MAX_LEN];
+	struct klt_cmd cmd;
+	int ret;
+
+	if (len >= sizeof(buf) || copy_from_user(buf, ubuf, len) ||
+	    klt_parse_cmd(buf, len, &cmd)) {
+		pr_warn_ratelimited("unknown command (%zu bytes); see Documentation/kleaktrack.rst\n",
+				    len);
+		return -EINVAL;
+	}
+	ret = klt_run_cmd(&cmd);
 	return ret ? ret : len;
 }
 
-static const struct file_operations klt_fops = {
+const struct file_operations klt_fops = {
 	.owner = THIS_MODULE,
 	.open = klt_open,
 	.read = klt_read,
@@ -349,10 +382,20 @@ static int __init klt_init(void)
 		ret = PTR_ERR(klt_dentry);
 		goto err_hooks;
 	}
+	ret = klt_dev_init();
+	if (ret)
+		goto err_debugfs;
+	ret = klt_compat_init();
+	if (ret)
+		goto err_dev;
 	pr_info("tracking up to %lu objects (%zu bytes each)\n",
 		klt_max_objects, sizeof(struct klt_object));
 	return 0;
 
+err_dev:
+	klt_dev_exit();
+err_debugfs:
+	debugfs_remove(klt_dentry);
 err_hooks:
 	klt_hooks_unregister();
 err_notifier:
@@ -369,6 +412,8 @@ static void __exit klt_exit(void)
 {
 	/* The scanner first: it may be mid-scan, and stops at the next page. */
 	klt_stop_thread();
+	klt_compat_exit();
+	klt_dev_exit();
 	debugfs_remove(klt_dentry);
 	unregister_memory_notifier(&klt_mem_nb);
 	klt_hooks_unregister();

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The report read from /sys/kernel/debug/kleaktrack: a "# key: value"
- * header, then one kmemleak-format entry per suspected leak. Reading takes
- * a snapshot of (index, serial) pairs at open; each entry is formatted from
- * a copy of its record, and one freed since the snapshot is skipped.
+ * The report read from /sys/kernel/debug/kleaktrack and /dev/kleaktrack:
+ * a "# key: value" header, then one kmemleak-format entry per suspected
+ * leak; compat.c's kmemleak file has the same entries and no header.
+ * Reading from the start (the first read after open, or after a seek to
+ * 0) takes a snapshot of (index, serial) pairs, so that a descriptor kept
+ * open across scans, as kmemleak users do, sees the leaks of each new
+ * read; each entry is formatted from a copy of its record, and one freed
+ * since the snapshot is skipped.
  */
 #define pr_fmt(fmt) "kleaktrack: " fmt
 
@@ -119,8 +123,11 @@ static bool klt_snapshot(struct klt_store *st, u32 idx, u32 serial,
 	return ok;
 }
 
-/* kmemleak's "dump=<addr>": the tracked object containing addr, to dmesg. */
-void klt_print_object(struct klt_store *st, unsigned long addr)
+/*
+ * kmemleak's "dump=<addr>": the tracked object containing addr, to dmesg.
+ * Returns whether there was one.
+ */
+bool klt_print_object(struct klt_store *st, unsigned long addr)
 {
 	struct klt_object snap, *obj;
 	unsigned long flags;
@@ -136,11 +143,11 @@ void klt_print_object(struct klt_store *st, unsigned long addr)
 	raw_spin_unlock_irqrestore(&st->lock, flags);
 	if (!found) {
 		pr_info("0x%lx is not in a tracked object\n", addr);
-		return;
+		return false;
 	}
 	buf = klt_page_alloc(GFP_KERNEL);
 	if (!buf)
-		return;
+		return true;
 	/* The dump of a live object is not a leak report: say so. */
 	if (!(snap.flags & KLT_F_LEAK))
 		snap.flags &= ~KLT_F_INDIRECT;
@@ -150,6 +157,7 @@ void klt_print_object(struct klt_store *st, unsigned long addr)
 	for (p = buf; (line = strsep(&p, "\n")) && *line; )
 		pr_info("%s\n", line);
 	klt_page_free(buf);
+	return true;
 }
 
 struct klt_reader {
@@ -157,7 +165,7 @@ struct klt_reader {
 	u64 *ids;		/* idx << 32 | serial */
 	size_t nr;
 	char *buf;		/* one page for formatting */
-	const struct klt_report_info *info;
+	const struct klt_report_info *info;	/* NULL: no header */
 };
 
 struct klt_ids {
@@ -190,17 +198,51 @@ static size_t klt_collect_ids(struct klt_store *st, u64 *ids, size_t max,
 	return c.nr;
 }
 
-static void *klt_seq_start(struct seq_file *m, loff_t *pos)
+/* The current leaks, direct ones first; replaces the previous snapshot. */
+static int klt_reader_collect(struct klt_reader *r)
+{
+	size_t direct, total;
+	u64 *ids;
+
+	total = klt_collect_ids(r->st, NULL, 0, false, 0);
+	total = klt_collect_ids(r->st, NULL, 0, true, total);
+	/* Room for leaks found between the count and the copy is not needed. */
+	ids = kvmalloc_array(max_t(size_t, total, 1), sizeof(u64), GFP_KERNEL);
+	if (!ids)
+		return -ENOMEM;
+	kvfree(r->ids);
+	r->ids = ids;
+	direct = klt_collect_ids(r->st, r->ids, total, false, 0);
+	r->nr = min(klt_collect_ids(r->st, r->ids, total, true,
+				    min(direct, total)), total);
+	return 0;
+}
+
+static void *klt_seq_pos(struct seq_file *m, loff_t *pos)
 {
 	struct klt_reader *r = m->private;
 
 	return *pos <= r->nr ? pos : NULL;
 }
 
+/* Position 0 is the header (nothing without one), then one entry each. */
+static void *klt_seq_start(struct seq_file *m, loff_t *pos)
+{
+	struct klt_reader *r = m->private;
+	int err;
+
+	if (!*pos) {
+		err = klt_reader_collect(r);
+		if (err)
+			return ERR_PTR(err);
+	}
+	return klt_seq_pos(m, pos);
+}
+
 static void *klt_seq_next(struct seq_file *m, void *v, loff_t *pos)
 {
 	++*pos;
-	return klt_seq_start(m, pos);
+	return klt_seq_pos(m, pos);
 }
 
 static void klt_seq_stop(struct seq_file *m, void *v)
@@ -239,6 +281,8 @@ static int klt_seq_show(struct seq_file *m, void *v)
 	struct klt_object snap;
 	u64 id;
 
+	if (pos == 0 && !r->info)
+		return 0;
 	if (pos == 0) {
 		unsigned long bytes = 0;
 		size_t i, live = 0;
@@ -268,11 +312,11 @@ static const struct seq_operations klt_seq_ops = {
 	.show = klt_seq_show,
 };
 
+/* @info NULL: entries only, as kmemleak's file. */
 int klt_report_open(struct file *file, struct klt_store *st,
 		    const struct klt_report_info *info)
 {
 	struct klt_reader *r;
-	size_t direct, total;
 
 	r = __seq_open_private(file, &klt_seq_ops, sizeof(*r));
 	if (!r)
@@ -280,20 +324,10 @@ int klt_report_open(struct file *file, struct klt_store *st,
 	r->st = st;
 	r->info = info;
 	r->buf = klt_page_alloc(GFP_KERNEL);
-	total = klt_collect_ids(st, NULL, 0, false, 0);
-	total = klt_collect_ids(st, NULL, 0, true, total);
-	/* Room for leaks found between the count and the copy is not needed. */
-	r->ids = kvmalloc_array(max_t(size_t, total, 1), sizeof(u64),
-				GFP_KERNEL);
-	if (!r->buf || !r->ids) {
-		klt_page_free(r->buf);
-		kvfree(r->ids);
+	if (!r->buf) {
 		seq_release_private(file->f_inode, file);
 		return -ENOMEM;
 	}
-	direct = klt_collect_ids(st, r->ids, total, false, 0);
-	r->nr = min(klt_collect_ids(st, r->ids, total, true,
-				    min(direct, total)), total);
 	return 0;
 }
 

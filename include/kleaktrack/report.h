@@ -28,6 +28,20 @@
 #define KLT_DEBUGFS_PATH	"/sys/kernel/debug/kleaktrack"
 #define KLT_PARAMS_PATH		"/sys/module/kleaktrack/parameters"
 
+/*
+ * The same report and commands through a misc device, which debugfs'
+ * lockdown rule (no file with a write bit opens) does not cover.
+ */
+#define KLT_DEVICE_NAME		"kleaktrack"
+#define KLT_DEVICE_PATH		"/dev/kleaktrack"
+
+/*
+ * kmemleak's file, created on kernels without kmemleak: the same entries,
+ * no header, and only kmemleak's command words.
+ */
+#define KLT_KMEMLEAK_NAME	"kmemleak"
+#define KLT_KMEMLEAK_PATH	"/sys/kernel/debug/kmemleak"
+
 #define KLT_REPORT_MAGIC	"# kleaktrack report v1"
 
 /* Header keys, printed in this order as "# <key>: <unsigned decimal>". */
