@@ -148,7 +148,8 @@ int klt_compat_init(void)
 		return 0;
 	if (klt_kernel_has_kmemleak()) {
 		if (klt_compat == KLT_COMPAT_ON) {
-			pr_err("kmemleak_compat=on, but " KLT_KMEMLEAK_PATH " is the kernel's kmemleak\n");
+			pr_err("kmemleak_compat=on, but " KLT_KMEMLEAK_PATH
+			       " is the kernel's kmemleak\n");
 			return -EEXIST;
 		}
 		pr_info("the kernel has kmemleak: " KLT_KMEMLEAK_PATH " is left to it\n");

@@ -76,7 +76,8 @@ int klt_dev_init(void)
 		return ret;
 	}
 	if (security_locked_down(LOCKDOWN_DEBUGFS))
-		pr_info("kernel locked down, debugfs files will not open: use " KLT_DEVICE_PATH " (kleakctl does)\n");
+		pr_info("kernel locked down, debugfs files will not open: use "
+			KLT_DEVICE_PATH " (kleakctl does)\n");
 	return 0;
 }
 

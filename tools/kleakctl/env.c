@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Everything that touches the running kernel: the debugfs file (report
- * and command words) and the module parameters, plus turning the errno of
- * a failed open into the one line that tells a person what to do.
+ * Everything that touches the running kernel: the report and command
+ * words (/dev/kleaktrack, or the debugfs file) and the module parameters,
+ * plus turning the errno of a failed open into the one line that tells a
+ * person what to do.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -29,9 +30,40 @@ static const char *env_or(const char *name, const char *def)
 	return v && *v ? v : def;
 }
 
+static bool is_chardev(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISCHR(st.st_mode);
+}
+
+/*
+ * Where the report is read and the words are written. KLEAKTRACK_DEBUGFS
+ * or KLEAKTRACK_DEVICE, when set, is used as given. Otherwise the device
+ * when it exists: it is the same report and the same words, opens under
+ * kernel lockdown (where debugfs refuses any file with a write bit) and
+ * needs no debugfs mount; the debugfs file for a kleaktrack that has no
+ * device, or a /dev without it.
+ */
 const char *klt_debugfs_path(void)
 {
-	return env_or("KLEAKTRACK_DEBUGFS", KLT_DEBUGFS_PATH);
+	static const char *path;
+
+	if (path)
+		return path;
+	path = getenv("KLEAKTRACK_DEBUGFS");
+	if (!path || !*path)
+		path = getenv("KLEAKTRACK_DEVICE");
+	if (!path || !*path)
+		path = is_chardev(KLT_DEVICE_PATH) ? KLT_DEVICE_PATH
+						   : KLT_DEBUGFS_PATH;
+	return path;
+}
+
+/* Whether the path in use is a debugfs file (for the error diagnosis). */
+static bool on_debugfs(const char *path)
+{
+	return !is_chardev(path) && strcmp(path, env_or("KLEAKTRACK_DEVICE", ""));
 }
 
 /* Tests point this at a log file to see the words without a kernel. */
@@ -126,7 +158,9 @@ int klt_env_report_error(int err, const char *path, bool debugfs)
 			path, strerror(err));
 		break;
 	case KLT_ENV_LOCKDOWN:
-		fputs("kleakctl: kernel lockdown blocks debugfs access (see /sys/kernel/security/lockdown)\n",
+		fputs("kleakctl: kernel lockdown blocks debugfs access (see /sys/kernel/security/lockdown)"
+		      " and there is no " KLT_DEVICE_PATH
+		      " (kleaktrack too old, or no devtmpfs: see \"kleaktrack\" in /proc/misc)\n",
 		      stderr);
 		break;
 	case KLT_ENV_OTHER:
@@ -165,7 +199,7 @@ static int open_debugfs(int flags, const char *path)
 	int fd = open(path, flags | O_CLOEXEC);
 
 	if (fd < 0)
-		return -klt_env_report_error(errno, path, true);
+		return -klt_env_report_error(errno, path, on_debugfs(path));
 	return fd;
 }
 

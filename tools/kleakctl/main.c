@@ -41,7 +41,8 @@ static const char usage_main[] =
 "\n"
 "Run 'kleakctl COMMAND --help' for the options of a command.\n"
 "Exit status: 0 no leaks, 1 leaks found (report), 2 usage or environment error.\n"
-"Environment: KLEAKTRACK_DEBUGFS, KLEAKTRACK_DEBUGFS_CMD, KLEAKTRACK_PARAMS\n"
+"Environment: KLEAKTRACK_DEBUGFS, KLEAKTRACK_DEVICE, KLEAKTRACK_DEBUGFS_CMD,\n"
+"KLEAKTRACK_PARAMS\n"
 "(see kleakctl(8)).\n";
 
 static const char usage_scan[] =
