@@ -68,6 +68,23 @@ cp "$mods"/*.ko "$root/lib/klt/"
 kunit=$KLT_KDIR/lib/kunit/kunit.ko
 [ -f "$kunit" ] && cp "$kunit" "$root/lib/klt/"
 [ -x "$KLT_OUT/kleakctl-static" ] && cp "$KLT_OUT/kleakctl-static" "$root/bin/kleakctl"
+# Helpers of the scenarios (tests/helpers): scripts as they are, C
+# programs built static on the host.
+for h in "$KLT_ROOT"/tests/helpers/*; do
+	[ -f "$h" ] || continue
+	case $h in
+	*.c)
+		bin=$KLT_OUT/helpers/$(basename "$h" .c)
+		mkdir -p "$KLT_OUT/helpers"
+		if [ ! -x "$bin" ] || [ "$h" -nt "$bin" ]; then
+			cc -static -O2 -Wall -o "$bin" "$h" ||
+				klt_die "cannot build $h"
+		fi
+		cp "$bin" "$root/bin/"
+		;;
+	*) cp "$h" "$root/bin/" ;;
+	esac
+done
 cp "$KLT_ROOT/tests/scenarios/lib.sh" "$root/etc/klt-lib.sh"
 cp "$script" "$root/etc/scenario.sh"
 [ -d "$KLT_ROOT/tests/fixtures" ] && cp -r "$KLT_ROOT/tests/fixtures" "$root/etc/fixtures"

@@ -16,7 +16,9 @@
  *              tracepoint, at addresses of objects freed just before)
  *
  * The leaked pointers are kept bit-inverted, which no scanner can follow,
- * so that unloading frees everything.
+ * so that unloading frees everything, except with leak_on_exit=1: then
+ * the unload itself leaks 100 bytes from leaky_on_exit, for good (a
+ * module test suite's "load, unload, scan" finds it).
  */
 #include <linux/completion.h>
 #include <linux/delay.h>
@@ -64,6 +66,9 @@ static struct timer_list leak_timer;
 static DECLARE_COMPLETION(timer_done);
 static bool planted;
 static int nr_sets;
+static bool leak_on_exit;
+module_param(leak_on_exit, bool, 0444);
+MODULE_PARM_DESC(leak_on_exit, "Leak 100 bytes at unload, never freed");
 
 static void hide(void *p)
 {
@@ -151,6 +156,15 @@ static noinline void leaky_krealloc(void)
 	memset(q, 0x6f, 4096);
 	hide(q);
 	tell("leaky_krealloc", q);
+}
+
+static noinline void leaky_on_exit(void)
+{
+	void *p = kmalloc(100, GFP_KERNEL);
+
+	if (p)
+		memset(p, 0x70, 100);
+	tell("leaky_on_exit", p);
 }
 
 static noinline void keep_bss(void)
@@ -348,6 +362,8 @@ static void __exit leaky_exit(void)
 	/* kfree_rcu callbacks must not outlive the cache they free to. */
 	rcu_barrier();
 	kmem_cache_destroy(leaky_cache);
+	if (leak_on_exit)
+		leaky_on_exit();
 }
 
 module_init(leaky_init);
