@@ -80,8 +80,8 @@ fi
 
 # Guest scenarios: target -> scenarios.
 matrix="
-debian-6.1:load-unload leaks idle kleakctl
-debian-6.12:load-unload leaks idle kleakctl bench-smoke
+debian-6.1:load-unload leaks idle kleakctl kmemleak-compat lockdown
+debian-6.12:load-unload leaks idle kleakctl bench-smoke kmemleak-compat lockdown
 debug:load-unload leaks idle kunit
 kunit:kunit
 "

@@ -368,6 +368,22 @@ int klt_param_read(const char *name, uint64_t *val, int *err)
 	return 0;
 }
 
+/* A parameter that is a word, not a number (kmemleak_compat); or NULL. */
+char *klt_param_read_text(const char *name)
+{
+	char *path = param_path(name);
+	char *buf;
+	size_t len;
+	int err = klt_read_path(path, &buf, &len);
+
+	free(path);
+	if (err)
+		return NULL;
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+		buf[--len] = '\0';
+	return buf;
+}
+
 int klt_param_write(const char *name, const char *val)
 {
 	char *path = param_path(name);

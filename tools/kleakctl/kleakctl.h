@@ -310,6 +310,7 @@ int klt_read_debugfs_header(char **buf, size_t *len);
 int klt_write_cmd(const char *word);
 bool klt_param_known(const char *name);
 int klt_param_read(const char *name, uint64_t *val, int *err);
+char *klt_param_read_text(const char *name);
 int klt_param_write(const char *name, const char *val);
 
 #endif /* KLEAKCTL_H */

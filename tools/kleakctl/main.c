@@ -672,11 +672,17 @@ static int cmd_stats(int argc, char **argv)
 		} else {
 			klt_json_begin_object(&j, false);
 			for (size_t i = 0; i < nparams; i++) {
+				char *text = perr[i] == EINVAL ?
+					     klt_param_read_text(params[i]) : NULL;
+
 				klt_json_key(&j, params[i]);
-				if (perr[i])
+				if (text)
+					klt_json_str(&j, text);
+				else if (perr[i])
 					klt_json_null(&j);
 				else
 					klt_json_u64(&j, pval[i]);
+				free(text);
 			}
 			klt_json_end_object(&j);
 		}
@@ -713,7 +719,13 @@ static int cmd_stats(int argc, char **argv)
 		if (!file) {
 			printf("Module parameters (%s)\n", klt_params_path());
 			for (size_t i = 0; i < nparams; i++) {
-				if (perr[i])
+				char *text = perr[i] == EINVAL ?
+					     klt_param_read_text(params[i]) : NULL;
+
+				if (text)
+					printf("  %-*s%s\n", (int)width,
+					       params[i], text);
+				else if (perr[i])
 					printf("  %-*s(%s)\n", (int)width,
 					       params[i],
 					       perr[i] == EINVAL ? "not a number"
@@ -722,6 +734,7 @@ static int cmd_stats(int argc, char **argv)
 					printf("  %-*s%llu\n", (int)width,
 					       params[i],
 					       (unsigned long long)pval[i]);
+				free(text);
 			}
 		}
 	}
