@@ -592,6 +592,58 @@ static void cmd_parse(struct kunit *test)
 	}
 }
 
+/* kmemleak_write()'s rules: prefixes, in its order, kstrto*() base 0. */
+static const struct cmd_case kml_cases[] = {
+	{ "scan", 0, KLT_CMD_SCAN, 0 },
+	{ "scan\n", 0, KLT_CMD_SCAN, 0 },
+	{ "scanning", 0, KLT_CMD_SCAN, 0 },
+	{ "scan=on\n", 0, KLT_CMD_SCAN_ON, 0 },
+	{ "scan=onward", 0, KLT_CMD_SCAN_ON, 0 },
+	{ "scan=off", 0, KLT_CMD_SCAN_OFF, 0 },
+	{ "scan=600\n", 0, KLT_CMD_SCAN_SECS, 600 },
+	{ "scan=0x10", 0, KLT_CMD_SCAN_SECS, 16 },
+	{ "scan=0", 0, KLT_CMD_SCAN_SECS, 0 },
+	{ "clear", 0, KLT_CMD_CLEAR, 0 },
+	{ "clear=1", 0, KLT_CMD_CLEAR, 0 },
+	{ "off\n", 0, KLT_CMD_OFF, 0 },
+	{ "offer", 0, KLT_CMD_OFF, 0 },
+	{ "stack=on", 0, KLT_CMD_STACK, 1 },
+	{ "stack=off\n", 0, KLT_CMD_STACK, 0 },
+	{ "dump=0xffff888000001000\n", 0, KLT_CMD_DUMP, 0xffff888000001000UL },
+	{ "dump=4096", 0, KLT_CMD_DUMP, 4096 },
+	{ "scan=", -EINVAL },
+	{ "scan=x", -EINVAL },
+	{ "scan=99999999999", -ERANGE },
+	{ "dump=", -EINVAL },
+	{ "dump=zz", -EINVAL },
+	{ "stack=maybe", -EINVAL },
+	{ "track=on", -EINVAL },
+	{ "why=0", -EINVAL },
+	{ " scan", -EINVAL },
+	{ "Scan", -EINVAL },
+	{ "", -EINVAL },
+};
+
+static void cmd_parse_kmemleak(struct kunit *test)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kml_cases); i++) {
+		const struct cmd_case *c = &kml_cases[i];
+		struct klt_cmd cmd = { .op = -1, .arg = 12345 };
+		int ret = klt_parse_kmemleak_cmd(c->in, &cmd);
+
+		KUNIT_EXPECT_EQ_MSG(test, ret, c->ret, "input '%s'", c->in);
+		if (!c->ret && !ret) {
+			KUNIT_EXPECT_EQ_MSG(test, cmd.op, c->op, "input '%s'", c->in);
+			KUNIT_EXPECT_EQ_MSG(test, cmd.arg, c->arg, "input '%s'",
+					    c->in);
+			KUNIT_EXPECT_TRUE_MSG(test, cmd.kmemleak, "input '%s'",
+					      c->in);
+		}
+	}
+}
+
 static void cmd_parse_not_terminated(struct kunit *test)
 {
 	static const char buf[] = "clearXXXX";
@@ -854,6 +906,7 @@ static struct kunit_case klt_scan_cases[] = {
 static struct kunit_case klt_cmd_cases[] = {
 	KUNIT_CASE(cmd_parse),
 	KUNIT_CASE(cmd_parse_not_terminated),
+	KUNIT_CASE(cmd_parse_kmemleak),
 	KUNIT_CASE(report_format),
 	KUNIT_CASE(report_format_small_buffer),
 	{}

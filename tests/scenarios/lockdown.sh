@@ -38,7 +38,7 @@ kleakctl report > /tmp/report.txt 2> /tmp/report.err
 expect report-exit-1 1 $?
 check report-no-error test ! -s /tmp/report.err
 check report-direct grep -q '^Direct leak of [0-9]* byte(s) in [0-9]* object(s) allocated from:' /tmp/report.txt
-check report-planted-frame grep -q ' in leaky_' /tmp/report.txt
+check report-planted-frame grep -q '^    #[0-9]* leaky_[a-z_]*+0x[0-9a-f]*/0x[0-9a-f]* \[kleaktrack_leaky\]$' /tmp/report.txt
 check report-summary grep -q "^SUMMARY: $(klt_hdr leaked_bytes) byte(s) leaked in $(klt_hdr leaks) object(s)." /tmp/report.txt
 kleakctl report --json > /tmp/report.json 2> /tmp/json.err
 expect json-exit-1 1 $?
