@@ -82,7 +82,7 @@ fi
 matrix="
 debian-6.1:load-unload leaks idle kleakctl kmemleak-compat lockdown
 debian-6.12:load-unload leaks idle kleakctl bench-smoke kmemleak-compat lockdown
-debug:load-unload leaks idle kunit
+debug:load-unload leaks idle kunit kmemleak-compat
 kunit:kunit
 "
 while IFS=: read -r t scs; do
