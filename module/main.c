@@ -376,12 +376,12 @@ static int __init klt_init(void)
 	if (ret)
 		goto err_notifier;
 
+	/* Without debugfs (debugfs=off), /dev/kleaktrack is the interface. */
 	klt_dentry = debugfs_create_file(KLT_DEBUGFS_NAME, 0600, NULL, NULL,
 					 &klt_fops);
-	if (IS_ERR(klt_dentry)) {
-		ret = PTR_ERR(klt_dentry);
-		goto err_hooks;
-	}
+	if (IS_ERR(klt_dentry))
+		pr_warn("no " KLT_DEBUGFS_PATH " (%ld): use " KLT_DEVICE_PATH "\n",
+			PTR_ERR(klt_dentry));
 	ret = klt_dev_init();
 	if (ret)
 		goto err_debugfs;

@@ -37,6 +37,9 @@ script=$KLT_ROOT/tests/scenarios/$scenario.sh
 [ -f "$script" ] || klt_die "no scenario $scenario ($script)"
 # A scenario may opt out of kmemleak: "# klt-no-kmemleak: <why>".
 grep -q '^# klt-no-kmemleak:' "$script" && [ "$append" = kmemleak=on ] && append=""
+# ... and add to the kernel command line: "# klt-append: <args>".
+extra=$(sed -n 's/^# klt-append: //p' "$script")
+[ -n "$extra" ] && append="$append $extra"
 klt_target "$target"
 [ -f "$KLT_IMAGE" ] || klt_die "no kernel image for $target: $KLT_IMAGE"
 [ -d "$KLT_KDIR" ] || klt_die "no build tree for $target: $KLT_KDIR"
