@@ -204,6 +204,19 @@ static loff_t klt_llseek(struct file *file, loff_t offset, int whence)
 	return seq_lseek(file, offset, whence);
 }
 
+/*
+ * The interval from a command, as a parameter write would set it: under
+ * the parameter lock, which keeps a stopped thread from being woken.
+ */
+static void klt_set_interval_cmd(unsigned int secs)
+{
+	kernel_param_lock(THIS_MODULE);
+	WRITE_ONCE(klt_scan_interval_s, secs);
+	if (klt_thread)
+		wake_up_process(klt_thread);
+	kernel_param_unlock(THIS_MODULE);
+}
+
 static ssize_t klt_write(struct file *file, const char __user *ubuf,
 			 size_t len, loff_t *ppos)
 {
@@ -223,17 +236,13 @@ static ssize_t klt_write(struct file *file, const char __user *ubuf,
 		ret = klt_do_scan(klt_user_stop);
 		break;
 	case KLT_CMD_SCAN_ON:
-		if (!READ_ONCE(klt_scan_interval_s))
-			WRITE_ONCE(klt_scan_interval_s, 600);
-		wake_up_process(klt_thread);
+		klt_set_interval_cmd(READ_ONCE(klt_scan_interval_s) ?: 600);
 		break;
 	case KLT_CMD_SCAN_OFF:
-		WRITE_ONCE(klt_scan_interval_s, 0);
-		wake_up_process(klt_thread);
+		klt_set_interval_cmd(0);
 		break;
 	case KLT_CMD_SCAN_SECS:
-		WRITE_ONCE(klt_scan_interval_s, cmd.arg);
-		wake_up_process(klt_thread);
+		klt_set_interval_cmd(cmd.arg);
 		break;
 	case KLT_CMD_CLEAR:
 		mutex_lock(&klt_scan_mutex);
@@ -259,8 +268,7 @@ static ssize_t klt_write(struct file *file, const char __user *ubuf,
 		}
 		break;
 	case KLT_CMD_WHY:
-		/* Encoded, or this variable would be the reference. */
-		WRITE_ONCE(klt_why_enc, cmd.arg ? klt_enc(cmd.arg) : 0);
+		klt_why_set(cmd.arg);
 		break;
 	}
 	return ret ? ret : len;
@@ -274,24 +282,6 @@ static const struct file_operations klt_fops = {
 	.llseek = klt_llseek,
 	.release = klt_release,
 };
-
-static void klt_probe_ctor(void *obj)
-{
-}
-
-/* Learn whether SLUB's private structures are laid out as we expect. */
-static void klt_check_cache_layout(void)
-{
-	static const char name[] = "kleaktrack_probe";
-	struct kmem_cache *probe;
-
-	/* A constructor keeps the cache from being merged with another. */
-	probe = kmem_cache_create(name, 64, 0, 0, klt_probe_ctor);
-	kasan_disable_current();	/* the check reads free slots */
-	klt_slub_check(probe, name);
-	kasan_enable_current();
-	kmem_cache_destroy(probe);
-}
 
 /*
  * Parameter writes (under the param lock) may come until the module's
@@ -319,7 +309,7 @@ static int __init klt_init(void)
 	ret = stack_depot_init();
 	if (ret)
 		return ret;
-	klt_check_cache_layout();
+	klt_slub_init();
 	klt_tasks_note();	/* tasks asleep now cannot store later objects */
 
 	ret = klt_store_init(&klt_store, klt_max_objects,
