@@ -86,7 +86,7 @@ static void roots_memmap_found(struct kunit *test)
 	desc = virt_to_page(plain);
 	pfn = PHYS_PFN(slow_virt_to_phys(desc));
 	KUNIT_EXPECT_NOT_NULL(test, klt_in_memmap(sc, pfn));
-	KUNIT_EXPECT_EQ(test, kind_of(sc, phys_to_virt(PFN_PHYS(pfn))),
+	KUNIT_EXPECT_EQ(test, kind_of(sc, pfn_to_kaddr(pfn)),
 			KLT_PAGE_MEMMAP);
 	KUNIT_EXPECT_NULL(test, klt_in_memmap(sc, page_to_pfn(desc)));
 	klt_page_free(sc->memmap);

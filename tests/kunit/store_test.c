@@ -102,7 +102,7 @@ static void store_reuse_drops_covered(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->st.nr_live, 2U);
 	for (i = 0; i < 64; i += 8)
 		KUNIT_EXPECT_PTR_EQ(test, kt_lookup(test, BASE + i), big);
-	KUNIT_EXPECT_NE(test, kt_lookup(test, BASE + 64), big);
+	KUNIT_EXPECT_PTR_NE(test, kt_lookup(test, BASE + 64), big);
 	KUNIT_EXPECT_NOT_NULL(test, kt_lookup(test, BASE + 64));
 }
 
