@@ -2,6 +2,64 @@
 /*
  * kleaktrack internal interfaces: the object store, the allocation hooks,
  * the reference scanner, the report and the command parser.
+ *
+ * Locking
+ * -------
+ *
+ * The following locks are used, outermost first:
+ *
+ * - cpus_read_lock() and mem_hotplug_lock (the kernel's): memory offlining
+ *   calls our memory notifier with both held, and the notifier takes
+ *   klt_scan_mutex. So nothing done under klt_scan_mutex may take either:
+ *   no static_branch_*() (why= flips its key outside), no kmem_cache
+ *   creation, no get_online_mems().
+ * - kernel_param_lock(THIS_MODULE) (the module's parameter mutex): held
+ *   around every parameter write. It guards klt_thread, so that a write
+ *   of scan_interval_s (or a command that wakes the scanner) after the
+ *   thread has been stopped wakes nothing. Taken in process context only,
+ *   never under klt_scan_mutex.
+ * - klt_sample_mutex (hooks.c): one change of sample=N at a time, and none
+ *   while the hooks are being registered or unregistered. Taken under the
+ *   parameter lock; held across synchronize_rcu() and klt_store_filter().
+ * - klt_scan_mutex (main.c): one scan at a time; "clear" takes it so that
+ *   it never sees half-classified flags, and the memory notifier holds it
+ *   from MEM_GOING_OFFLINE to MEM_OFFLINE or MEM_CANCEL_OFFLINE so that no
+ *   scan reads struct pages that are going away. Process context; a scan
+ *   sleeps (cond_resched(), allocations) while holding it.
+ * - rcu_read_lock(): around the walks of the task list (stacks.c). Nothing
+ *   sleeps inside; tasks whose stacks are read later are pinned with
+ *   get_task_struct().
+ * - st->lock (struct klt_store), a raw spinlock always taken with
+ *   interrupts off: the innermost lock. It protects the rbtree, every
+ *   field of every record, the free list, the counters (nr_live, nr_freed,
+ *   nr_free, live_bytes, serial), the scan generation, and the store's
+ *   bounds (enc_min, enc_max), which the hooks read without it: they only
+ *   widen, so a stale value only costs a locked lookup. nr_chunks is
+ *   published with a release store after the chunk is in place. The
+ *   hooks take it in any context (task, softirq, hardirq, other locks
+ *   held, preemption off; never NMI, where kmalloc is not allowed), so
+ *   it is raw even on PREEMPT_RT and nothing under it may sleep, allocate
+ *   or take any other lock: the stack is saved in the stack depot before
+ *   it is taken, and irq_work is queued after it is dropped.
+ *
+ * The per-CPU event counters (klt_stat_inc()) take no lock and are summed
+ * racily by the report.
+ *
+ * Bounded work: st->lock is never held for work that grows with the number
+ * of objects or the size of memory. Under one hold: an insert drops at most
+ * KLT_INSERT_BOUND stale records; a free is one descent; the bulk-allocation
+ * return drops at most KLT_BULK_BATCH records; the scanner resolves at most
+ * one page of candidate pointers (a lookup each), pops one gray object,
+ * masks the records of one page, or visits one batch of a store walk
+ * (KLT_WALK_BATCH or 256 records, klt_store_walk()); growing the store
+ * links one chunk. Every walk over all records drops the lock between
+ * batches and may reschedule there.
+ *
+ * Unload: the scanner is stopped first (a scan in progress stops at its
+ * next page), the files are removed (debugfs waits for the operations in
+ * flight), then the hooks are unregistered, which waits for the probes in
+ * flight (tracepoint_synchronize_unregister(), unregister_kprobe()), and
+ * the deferred growth work is flushed before the store is freed.
  */
 #ifndef _KLEAKTRACK_H
 #define _KLEAKTRACK_H
@@ -15,6 +73,7 @@
 #include <linux/percpu.h>
 #include <linux/hash.h>
 #include <linux/seq_file.h>
+#include <linux/jump_label.h>
 #include <kleaktrack/report.h>
 
 /*
@@ -151,7 +210,6 @@ struct klt_object *klt_store_lookup(struct klt_store *st, unsigned long addr);
 struct klt_object *klt_store_first_from(struct klt_store *st,
 					unsigned long addr);
 struct klt_object *klt_store_next(struct klt_object *obj);
-struct klt_object *klt_store_from(struct klt_store *st, unsigned long cursor);
 void klt_store_put(struct klt_store *st, struct klt_object *obj);
 void klt_store_release(struct klt_store *st, struct klt_object *obj);
 unsigned long klt_store_reclaim(struct klt_store *st, unsigned long max);
@@ -170,8 +228,13 @@ static inline unsigned long klt_obj_addr(const struct klt_object *obj)
 	return klt_dec(obj->enc_addr);
 }
 
-/* scan.c */
-struct klt_scan;
+/*
+ * The scanner, split by concern: scan.c (the marking engine and the entry
+ * points), roots.c (the RAM and memmap walk: what is and is not a root),
+ * stacks.c (task and IRQ stacks), slub.c (slabs, read through SLUB's
+ * private layout), classify.c (direct, indirect and cyclic leaks) and
+ * why.c (the why= diagnostics). They share one struct klt_scan.
+ */
 typedef bool (*klt_stop_fn)(void);
 
 struct klt_scan_result {
@@ -185,11 +248,112 @@ struct klt_scan_result {
 	bool interrupted;
 };
 
+#define KLT_WORDS	(PAGE_SIZE / sizeof(unsigned long))
+#define KLT_WALK_BATCH	64
+#define KLT_STACK_PFNS	(THREAD_SIZE / PAGE_SIZE)
+#define KLT_SLAB_PAGES	8	/* order-3 slabs, SLUB's default maximum */
+#define KLT_SLAB_OBJS	(KLT_SLAB_PAGES * PAGE_SIZE / 8)
+
+struct klt_range {
+	unsigned long start, end;	/* pfns, end excluded */
+	unsigned long virt;		/* vmemmap address of start */
+};
+
+struct klt_scan;
+/* What a candidate pointer to a live object does: NULL marks it gray. */
+typedef void (*klt_visit_fn)(struct klt_scan *sc, struct klt_object *obj);
+
+struct klt_scan {
+	/* The engine (scan.c) */
+	struct klt_store *st;
+	klt_stop_fn stop;
+	unsigned long start;		/* jiffies at the start of the scan */
+	unsigned long min_age;		/* in jiffies */
+	u16 gen;
+	u32 gray_head;			/* gray (or walk) stack, by index */
+	unsigned long *buf;		/* a copy of the block being scanned */
+	unsigned long *cand;		/* encoded candidate pointers */
+	unsigned int ncand;
+	unsigned int nsum;		/* checksum batch, borrowing cand */
+	klt_visit_fn visit;
+	unsigned long self_enc;		/* object being scanned */
+	unsigned long lo, hi;		/* encoded bounds of the store */
+	unsigned long since_resched;
+	DECLARE_BITMAP(skip, KLT_WORDS);	/* words of a page not to scan */
+	struct klt_scan_result res;
+	/* Stacks (stacks.c) */
+	unsigned long stack_pfn[KLT_STACK_PFNS];	/* our own */
+	unsigned long *stacks;		/* sorted pfns of task and IRQ stacks */
+	unsigned int nstacks;
+	struct task_struct **tasks;	/* pinned while their stacks are read */
+	unsigned int ntasks;
+	unsigned long asleep_since;	/* jiffies: stack of a task asleep since */
+	struct task_struct *task;	/* whose stack is being scanned */
+	/* Roots (roots.c) */
+	struct klt_range *memmap;	/* pfns of pages holding struct pages */
+	unsigned int nmemmap;
+	/* Slabs (slub.c) */
+	unsigned long *slab_buf[KLT_SLAB_PAGES];	/* a copy of one slab */
+	bool slab_copied[KLT_SLAB_PAGES];
+	unsigned long slab_base;
+	DECLARE_BITMAP(slab_free, KLT_SLAB_OBJS);	/* its free slots */
+	/* Classification (classify.c) */
+	unsigned long root_enc;		/* stand-in root of a leaked cycle */
+	/* why= (why.c) */
+	unsigned long why_lo, why_hi;	/* encoded range of the object */
+	unsigned int why_told;
+};
+
+/* scan.c: the entry points, then what the other scanner files use */
 struct klt_scan *klt_scan_begin(struct klt_store *st, unsigned long min_age,
 				klt_stop_fn stop);
 void klt_scan_block(struct klt_scan *sc, const void *start, size_t len);
 int klt_scan_ram(struct klt_scan *sc, bool scan_stacks);
 void klt_scan_end(struct klt_scan *sc, struct klt_scan_result *res);
+
+bool klt_stopped(struct klt_scan *sc);
+void klt_maybe_resched(struct klt_scan *sc, unsigned long work);
+void klt_scan_words(struct klt_scan *sc, const unsigned long *w,
+		    unsigned int nwords, const unsigned long *skip,
+		    unsigned long from);
+void klt_scan_range(struct klt_scan *sc, unsigned long start, size_t len);
+void klt_flush(struct klt_scan *sc);
+void klt_drain(struct klt_scan *sc);
+bool klt_white_old(struct klt_scan *sc, struct klt_object *obj);
+
+/* Put @obj on the gray (or walk) stack; st->lock held. */
+static inline void klt_push(struct klt_scan *sc, struct klt_object *obj,
+			    u32 idx)
+{
+	obj->flags |= KLT_F_HELD;
+	obj->next = sc->gray_head;
+	sc->gray_head = idx;
+}
+
+/* roots.c */
+void klt_roots_scan(struct klt_scan *sc);
+void klt_skip_span(struct klt_scan *sc, unsigned long page,
+		   unsigned long s, unsigned long e);
+bool klt_skip_tracked(struct klt_scan *sc, unsigned long addr);
+void klt_scan_pfn(struct klt_scan *sc, unsigned long pfn, bool objects);
+const struct klt_range *klt_in_memmap(struct klt_scan *sc, unsigned long pfn);
+
+/* stacks.c: the stacks, and since when each task has been asleep */
+void klt_stacks_find(struct klt_scan *sc);
+bool klt_stack_pfn(struct klt_scan *sc, unsigned long pfn);
+void klt_stacks_scan(struct klt_scan *sc, bool scan_stacks);
+void klt_tasks_note(void);
+unsigned long klt_task_asleep_since(struct task_struct *t);
+void klt_tasks_forget(void);
+
+/* classify.c */
+void klt_classify(struct klt_scan *sc);
+
+/* why.c */
+DECLARE_STATIC_KEY_FALSE(klt_why_key);
+void klt_why_set(unsigned long addr);
+void klt_why_begin(struct klt_scan *sc);
+void klt_why(struct klt_scan *sc, unsigned long v, unsigned long from);
 
 /* report.c */
 struct klt_report_info {
@@ -229,6 +393,7 @@ struct klt_slab_info {
 };
 
 extern bool klt_freelist_ok;
+void klt_slub_init(void);
 void klt_slub_check(struct kmem_cache *probe, const char *name);
 const char *const *klt_cache_name_ptr(unsigned long cache);
 bool klt_slab_read(struct page *page, struct klt_slab_info *si);
@@ -236,6 +401,7 @@ int klt_slab_free_map(const struct klt_slab_info *si,
 		      bool (*read)(void *ctx, unsigned long addr,
 				   unsigned long *val),
 		      void *ctx, unsigned long *map, unsigned int map_bits);
+void klt_scan_slab(struct klt_scan *sc, struct page *head);
 
 /* commands.c */
 enum klt_cmd_op {
@@ -261,11 +427,6 @@ int klt_parse_cmd(const char *buf, size_t len, struct klt_cmd *cmd);
 int klt_parse_kmemleak_cmd(const char *str, struct klt_cmd *cmd);
 void klt_clear_leaks(struct klt_store *st);
 
-/* tasks.c */
-void klt_tasks_note(void);
-unsigned long klt_task_asleep_since(struct task_struct *t);
-void klt_tasks_forget(void);
-
 /* hooks.c */
 int klt_hooks_register(void);
 void klt_hooks_unregister(void);
@@ -280,12 +441,14 @@ extern unsigned int klt_stack_depth;
 extern unsigned int klt_sample;
 extern bool klt_tracking;
 extern bool klt_scan_stacks;
-extern unsigned long klt_why_enc;
 
 /*
  * The interfaces besides /sys/kernel/debug/kleaktrack, which all run
  * their commands through klt_run_cmd() (main.c): compat.c, kmemleak's
  * file where the kernel has none; device.c, /dev/kleaktrack (lockdown).
+ * klt_off (kmemleak's "off") is set under klt_scan_mutex and read with
+ * READ_ONCE(); the files are removed at unload right after the scanner
+ * stops, as the debugfs file is.
  */
 extern const struct file_operations klt_fops;
 extern bool klt_off;

@@ -207,6 +207,19 @@ static loff_t klt_llseek(struct file *file, loff_t offset, int whence)
 }
 
 /*
+ * The interval from a command, as a parameter write would set it: under
+ * the parameter lock, which keeps a stopped thread from being woken.
+ */
+static void klt_set_interval_cmd(unsigned int secs)
+{
+	kernel_param_lock(THIS_MODULE);
+	WRITE_ONCE(klt_scan_interval_s, secs);
+	if (klt_thread)
+		wake_up_process(klt_thread);
+	kernel_param_unlock(THIS_MODULE);
+}
+
+/*
  * Run one parsed command, for every interface: the debugfs file, kmemleak's
  * file (compat.c) and /dev/kleaktrack (device.c). Returns 0 once it took
  * effect ("scan" when the scan is done), or an errno.
@@ -224,17 +237,13 @@ int klt_run_cmd(const struct klt_cmd *cmd)
 		ret = klt_do_scan(klt_user_stop);
 		break;
 	case KLT_CMD_SCAN_ON:
-		if (!READ_ONCE(klt_scan_interval_s))
-			WRITE_ONCE(klt_scan_interval_s, 600);
-		wake_up_process(klt_thread);
+		klt_set_interval_cmd(READ_ONCE(klt_scan_interval_s) ?: 600);
 		break;
 	case KLT_CMD_SCAN_OFF:
-		WRITE_ONCE(klt_scan_interval_s, 0);
-		wake_up_process(klt_thread);
+		klt_set_interval_cmd(0);
 		break;
 	case KLT_CMD_SCAN_SECS:
-		WRITE_ONCE(klt_scan_interval_s, cmd->arg);
-		wake_up_process(klt_thread);
+		klt_set_interval_cmd(cmd->arg);
 		break;
 	case KLT_CMD_CLEAR:
 		mutex_lock(&klt_scan_mutex);
@@ -261,8 +270,7 @@ int klt_run_cmd(const struct klt_cmd *cmd)
 		}
 		break;
 	case KLT_CMD_WHY:
-		/* Encoded, or this variable would be the reference. */
-		WRITE_ONCE(klt_why_enc, cmd->arg ? klt_enc(cmd->arg) : 0);
+		klt_why_set(cmd->arg);
 		break;
 	case KLT_CMD_OFF:
 		/*
@@ -273,9 +281,8 @@ int klt_run_cmd(const struct klt_cmd *cmd)
 		mutex_lock(&klt_scan_mutex);
 		WRITE_ONCE(klt_off, true);
 		WRITE_ONCE(klt_tracking, false);
-		WRITE_ONCE(klt_scan_interval_s, 0);
 		mutex_unlock(&klt_scan_mutex);
-		wake_up_process(klt_thread);
+		klt_set_interval_cmd(0);	/* the parameter lock: not under it */
 		pr_info("off: no more tracking or scans until reloaded\n");
 		break;
 	}
@@ -308,24 +315,6 @@ const struct file_operations klt_fops = {
 	.release = klt_release,
 };
 
-static void klt_probe_ctor(void *obj)
-{
-}
-
-/* Learn whether SLUB's private structures are laid out as we expect. */
-static void klt_check_cache_layout(void)
-{
-	static const char name[] = "kleaktrack_probe";
-	struct kmem_cache *probe;
-
-	/* A constructor keeps the cache from being merged with another. */
-	probe = kmem_cache_create(name, 64, 0, 0, klt_probe_ctor);
-	kasan_disable_current();	/* the check reads free slots */
-	klt_slub_check(probe, name);
-	kasan_enable_current();
-	kmem_cache_destroy(probe);
-}
-
 /*
  * Parameter writes (under the param lock) may come until the module's
  * sysfs goes, after klt_exit(): they must not wake a stopped thread.
@@ -352,7 +341,7 @@ static int __init klt_init(void)
 	ret = stack_depot_init();
 	if (ret)
 		return ret;
-	klt_check_cache_layout();
+	klt_slub_init();
 	klt_tasks_note();	/* tasks asleep now cannot store later objects */
 
 	ret = klt_store_init(&klt_store, klt_max_objects,
@@ -396,7 +385,6 @@ err_dev:
 	klt_dev_exit();
 err_debugfs:
 	debugfs_remove(klt_dentry);
-err_hooks:
 	klt_hooks_unregister();
 err_notifier:
 	unregister_memory_notifier(&klt_mem_nb);

@@ -4,7 +4,9 @@
  * reports, and which slots of a slab are free, so that the scan does not
  * take the stale contents of freed objects for references. Freed slots
  * keep the pointers their last owner stored; a new object allocated where
- * an old one was looks referenced by them, and its leak goes unseen.
+ * an old one was looks referenced by them, and its leak goes unseen. The
+ * scan of a slab page lives here too: a copy of the slab, its free lists
+ * read from the copy, the slots' metadata masked.
  *
  * struct kmem_cache, struct slab and struct kmem_cache_cpu are private to
  * mm/. They are mirrored here for the layouts of 6.1 and 6.12 and checked
@@ -13,6 +15,7 @@
  */
 #define pr_fmt(fmt) "kleaktrack: " fmt
 
+#include <linux/kasan.h>
 #include <linux/mm.h>
 #include <linux/kobject.h>
 #include <linux/slab.h>
@@ -253,6 +256,7 @@ out:
 	return ok;
 }
 
+/* Learn on @probe, a cache nobody else uses, whether the layouts hold. */
 void klt_slub_check(struct kmem_cache *probe, const char *name)
 {
 	const char *got = NULL;
@@ -271,4 +275,130 @@ void klt_slub_check(struct kmem_cache *probe, const char *name)
 	klt_freelist_ok = klt_freelist_check(probe);
 	if (!klt_freelist_ok)
 		pr_warn("unknown SLUB free list layout; freed slab slots are scanned\n");
+}
+
+static void klt_probe_ctor(void *obj)
+{
+}
+
+/* At load: check the layouts on a cache of our own. */
+void klt_slub_init(void)
+{
+	static const char name[] = "kleaktrack_probe";
+	struct kmem_cache *probe;
+
+	/* A constructor keeps the cache from being merged with another. */
+	probe = kmem_cache_create(name, 64, 0, 0, klt_probe_ctor);
+	kasan_disable_current();	/* the check reads free slots */
+	klt_slub_check(probe, name);
+	kasan_enable_current();
+	kmem_cache_destroy(probe);
+}
+
+static bool klt_read_copy(void *ctx, unsigned long addr, unsigned long *val)
+{
+	struct klt_scan *sc = ctx;
+	unsigned long off = addr - sc->slab_base;
+
+	if (off >= KLT_SLAB_PAGES * PAGE_SIZE || !sc->slab_copied[off >> PAGE_SHIFT])
+		return false;
+	*val = sc->slab_buf[off >> PAGE_SHIFT][offset_in_page(off) / sizeof(long)];
+	return true;
+}
+
+/* Add the free slots of the slab that lie in its page @i to sc->skip. */
+static void klt_skip_free_slots(struct klt_scan *sc,
+				const struct klt_slab_info *si, unsigned int i)
+{
+	unsigned long pstart = i * PAGE_SIZE, pend = pstart + PAGE_SIZE;
+	unsigned int idx = pstart / si->size;
+
+	/* Slots are whole words: size and red_left are word multiples. */
+	for (; idx < si->objects; idx++) {
+		unsigned long s = (unsigned long)idx * si->size, e = s + si->size;
+
+		if (s >= pend)
+			break;
+		if (!test_bit(idx, sc->slab_free))
+			continue;
+		s = max(s, pstart);
+		e = min(e, pend);
+		if (e > s) {
+			klt_skip_span(sc, pstart, s, e);
+			sc->res.free_bytes += e - s;
+		}
+	}
+}
+
+/*
+ * What surrounds each object in its slot (red zones, an outside free
+ * pointer, KASAN's and SLUB debug's metadata, the quarantine link) and the
+ * slab's unused tail hold no reference, only stale or encoded values.
+ */
+static void klt_skip_meta(struct klt_scan *sc, const struct klt_slab_info *si,
+			  unsigned int i)
+{
+	unsigned long pstart = i * PAGE_SIZE, pend = pstart + PAGE_SIZE;
+	unsigned long end = (unsigned long)si->objects * si->size;
+	unsigned int idx = pstart / si->size;
+
+	for (; idx < si->objects; idx++) {
+		unsigned long s = (unsigned long)idx * si->size;
+
+		if (s >= pend)
+			break;
+		klt_skip_span(sc, pstart, s, s + si->red_left);
+		klt_skip_span(sc, pstart, s + si->red_left + si->object_size,
+			      s + si->size);
+	}
+	klt_skip_span(sc, pstart, end, pend);
+}
+
+/*
+ * A slab as a whole: copy its pages, learn from the copy which slots are
+ * free, and scan the rest that is not a tracked object. A slot taken off a
+ * free list after we read its head holds an object allocated just now:
+ * recorded by the hooks (new objects are roots, see klt_new_root()), or
+ * counted in klt_hooks_unrecorded(), and then nothing is skipped.
+ */
+void klt_scan_slab(struct klt_scan *sc, struct page *head)
+{
+	struct klt_slab_info si;
+	unsigned long seq = klt_hooks_unrecorded();
+	bool all = klt_hooks_all_recorded();
+	bool have_si = klt_slab_read(head, &si) && si.pages <= KLT_SLAB_PAGES;
+	bool use_free = all && have_si;
+	unsigned int nr = have_si ? si.pages : compound_nr(head), i;
+	unsigned long base = (unsigned long)page_address(head);
+
+	if (nr > KLT_SLAB_PAGES) {
+		for (i = 0; i < nr && !klt_stopped(sc); i++)
+			klt_scan_pfn(sc, page_to_pfn(head) + i, true);
+		return;
+	}
+	sc->slab_base = base;
+	for (i = 0; i < nr; i++)
+		sc->slab_copied[i] = !copy_from_kernel_nofault(sc->slab_buf[i],
+				(void *)(base + i * PAGE_SIZE), PAGE_SIZE);
+	for (; i < KLT_SLAB_PAGES; i++)
+		sc->slab_copied[i] = false;
+	if (use_free)
+		use_free = klt_slab_free_map(&si, klt_read_copy, sc,
+					     sc->slab_free, KLT_SLAB_OBJS) >= 0 &&
+			   klt_hooks_all_recorded() &&
+			   klt_hooks_unrecorded() == seq;
+	for (i = 0; i < nr; i++) {
+		unsigned long addr = base + i * PAGE_SIZE;
+
+		if (!sc->slab_copied[i])
+			continue;
+		klt_skip_tracked(sc, addr);
+		if (have_si)
+			klt_skip_meta(sc, &si, i);
+		if (use_free)
+			klt_skip_free_slots(sc, &si, i);
+		klt_scan_words(sc, sc->slab_buf[i], KLT_WORDS, sc->skip, addr);
+		sc->res.pages++;
+		klt_maybe_resched(sc, PAGE_SIZE);
+	}
 }

@@ -191,6 +191,11 @@ void klt_store_put(struct klt_store *st, struct klt_object *obj)
 	st->nr_free++;
 }
 
+static unsigned long klt_obj_end(const struct klt_object *obj)
+{
+	return obj->enc_addr + max(obj->size, 1U);
+}
+
 /* The record whose object contains @addr (interior pointers count). */
 struct klt_object *klt_store_lookup(struct klt_store *st, unsigned long addr)
 {
@@ -202,7 +207,7 @@ struct klt_object *klt_store_lookup(struct klt_store *st, unsigned long addr)
 
 		if (key < obj->enc_addr)
 			n = n->rb_left;
-		else if (key >= obj->enc_addr + max(obj->size, 1U))
+		else if (key >= klt_obj_end(obj))
 			n = n->rb_right;
 		else
 			return obj;
@@ -221,7 +226,7 @@ struct klt_object *klt_store_first_from(struct klt_store *st,
 	while (n) {
 		struct klt_object *obj = rb_entry(n, struct klt_object, node);
 
-		if (key < obj->enc_addr + max(obj->size, 1U)) {
+		if (key < klt_obj_end(obj)) {
 			best = obj;
 			if (key >= obj->enc_addr)
 				return obj;
@@ -241,7 +246,8 @@ struct klt_object *klt_store_next(struct klt_object *obj)
 }
 
 /* The first record at an address >= @cursor; 0 means the lowest. */
-struct klt_object *klt_store_from(struct klt_store *st, unsigned long cursor)
+static struct klt_object *klt_store_from(struct klt_store *st,
+					 unsigned long cursor)
 {
 	struct klt_object *obj;
 
@@ -258,10 +264,11 @@ struct klt_object *klt_store_from(struct klt_store *st, unsigned long cursor)
 
 /*
  * Visit the records in address order, @batch per lock hold, calling @fn
- * with the lock held; between batches @pause (if any) runs unlocked and
- * says whether to go on. When @fn returns false the batch ends early and
- * the walk resumes after that record. A cursor by address, not a node
- * pointer, survives the tree changing while the lock is dropped.
+ * with the lock held; @fn may release the record it is given. Between
+ * batches @pause (if any) runs unlocked and says whether to go on. When
+ * @fn returns false the batch ends early and the walk resumes after that
+ * record. A cursor by address, not a node pointer, survives the tree
+ * changing while the lock is dropped.
  */
 void klt_store_walk(struct klt_store *st, unsigned int batch,
 		    bool (*fn)(struct klt_object *obj, u32 idx, void *arg),
@@ -270,15 +277,18 @@ void klt_store_walk(struct klt_store *st, unsigned int batch,
 	unsigned long cursor = 0, flags;
 
 	for (;;) {
-		struct klt_object *obj;
+		struct klt_object *obj, *next;
 		unsigned int n = 0;
 
 		raw_spin_lock_irqsave(&st->lock, flags);
-		obj = klt_store_from(st, cursor);
-		for (; obj && n < batch; obj = klt_store_next(obj), n++) {
+		for (obj = klt_store_from(st, cursor); obj && n < batch;
+		     obj = next, n++) {
+			next = klt_store_next(obj);
 			cursor = klt_obj_addr(obj) + 1;
-			if (!fn(obj, klt_obj_idx(st, obj), arg))
+			if (!fn(obj, klt_obj_idx(st, obj), arg)) {
+				obj = next;
 				break;
+			}
 		}
 		raw_spin_unlock_irqrestore(&st->lock, flags);
 		if (pause && !pause(arg))
@@ -313,102 +323,99 @@ void klt_store_release(struct klt_store *st, struct klt_object *obj)
 		klt_store_put(st, obj);
 }
 
+/* A record at the new object's address, live or a tombstone: reuse it. */
+static void klt_store_reuse(struct klt_store *st, struct klt_object *obj,
+			    u32 size, bool *replaced)
+{
+	if (obj->flags & KLT_F_LIVE) {
+		*replaced = true;
+		st->live_bytes -= obj->size;
+	} else {
+		st->nr_freed--;
+		st->nr_live++;
+	}
+	st->live_bytes += size;
+	obj->size = size;
+	obj->flags = KLT_F_LIVE | (obj->flags & KLT_F_HELD);
+}
+
 /*
- * Record an allocation. A record at @addr, live (its free went unseen) or
- * a tombstone, is reused in place; other records overlapping the new object
- * are stale and dropped. Returns the record to fill in, or NULL when none
- * is free or too many stale records are in the way; *replaced tells that
- * a live record was overwritten.
+ * Record an allocation. Records never overlap, or lookups would miss
+ * objects: the records the new object covers are stale (their frees went
+ * unseen, or they are tombstones) and are dropped first, a fresh descent
+ * each; past KLT_INSERT_BOUND of them the allocation is not recorded at
+ * all. A record at @addr itself is then reused in place. Returns the
+ * record to fill in, or NULL; *replaced tells that a live record was
+ * dropped or overwritten.
  */
 struct klt_object *klt_store_insert(struct klt_store *st, unsigned long addr,
 				    size_t size, bool *replaced)
 {
 	unsigned long key = klt_enc(addr), end;
+	struct klt_object *pred, *obj;
 	struct rb_node **link, *parent;
-	struct klt_object *obj, *old;
 	int bound = KLT_INSERT_BOUND;
 
 	*replaced = false;
-	if (size > U32_MAX)
-		size = U32_MAX;
+	size = min_t(size_t, size, U32_MAX);
 	end = key + max_t(size_t, size, 1);
-
-	/*
-	 * One descent finds the link and both neighbours. Records never
-	 * overlap, so only the predecessor can contain @addr and only records
-	 * from the successor on can start inside the new object; those are
-	 * stale and dropped first (a fresh descent each), then a record at
-	 * @addr itself, live (its free went unseen) or a tombstone, is reused
-	 * in place. Overlaps left behind would make lookups miss objects, so
-	 * past the bound the allocation is not recorded at all.
-	 */
 	for (;;) {
-		struct klt_object *pred = NULL, *succ = NULL;
+		struct klt_object *succ = NULL, *stale;
 
+		/* Only the predecessor can contain @addr; only records from
+		 * the successor on can start inside the new object.
+		 */
+		pred = NULL;
 		link = &st->root.rb_node;
 		parent = NULL;
 		while (*link) {
-			struct klt_object *cur = rb_entry(*link, struct klt_object,
-							  node);
-
+			obj = rb_entry(*link, struct klt_object, node);
 			parent = *link;
-			if (key < cur->enc_addr) {
-				succ = cur;
+			if (key < obj->enc_addr) {
+				succ = obj;
 				link = &parent->rb_left;
 			} else {
-				pred = cur;
+				pred = obj;
 				link = &parent->rb_right;
 			}
 		}
-		if (succ && succ->enc_addr < end) {
-			old = succ;
-		} else if (pred && pred->enc_addr == key) {
-			old = pred;
-			if (old->flags & KLT_F_LIVE) {
-				*replaced = true;
-				st->live_bytes -= old->size;
-			} else {
-				st->nr_freed--;
-				st->nr_live++;
-			}
-			st->live_bytes += size;
-			old->size = size;
-			old->flags = KLT_F_LIVE | (old->flags & KLT_F_HELD);
-			goto bounds;
-		} else if (pred && pred->enc_addr + max(pred->size, 1U) > key) {
-			old = pred;
-		} else {
+		if (succ && succ->enc_addr < end)
+			stale = succ;
+		else if (pred && pred->enc_addr != key && klt_obj_end(pred) > key)
+			stale = pred;
+		else
 			break;
-		}
 		if (bound-- <= 0)
 			return NULL;
-		if (old->flags & KLT_F_LIVE)
+		if (stale->flags & KLT_F_LIVE)
 			*replaced = true;
-		klt_store_release(st, old);
+		klt_store_release(st, stale);
 	}
 
-	if (!st->free_head)
-		return NULL;
-	obj = klt_obj(st, st->free_head);
-	st->free_head = obj->next;
-	st->nr_free--;
-
-	obj->enc_addr = key;
-	obj->size = size;
-	obj->flags = KLT_F_LIVE;
-	obj->next = 0;
-	obj->gen = 0;
-	rb_link_node(&obj->node, parent, link);
-	rb_insert_color(&obj->node, &st->root);
-	st->nr_live++;
-	st->live_bytes += size;
-	old = obj;
-bounds:
+	if (pred && pred->enc_addr == key) {
+		obj = pred;
+		klt_store_reuse(st, obj, size, replaced);
+	} else {
+		if (!st->free_head)
+			return NULL;
+		obj = klt_obj(st, st->free_head);
+		st->free_head = obj->next;
+		st->nr_free--;
+		obj->enc_addr = key;
+		obj->size = size;
+		obj->flags = KLT_F_LIVE;
+		obj->next = 0;
+		obj->gen = 0;
+		rb_link_node(&obj->node, parent, link);
+		rb_insert_color(&obj->node, &st->root);
+		st->nr_live++;
+		st->live_bytes += size;
+	}
 	if (!st->enc_min || key < st->enc_min)
 		WRITE_ONCE(st->enc_min, key);
 	if (key + size > st->enc_max)
 		WRITE_ONCE(st->enc_max, key + size);
-	return old;
+	return obj;
 }
 
 /*
@@ -455,15 +462,11 @@ static bool klt_reclaim_one(struct klt_object *obj, u32 idx, void *arg)
 {
 	struct klt_reclaim *r = arg;
 
-	if (!r->left)
-		return false;
 	if (!(obj->flags & (KLT_F_LIVE | KLT_F_HELD))) {
 		klt_store_release(r->st, obj);
 		r->left--;
-		/* The walk's next step reads this node: resume by address. */
-		return false;
 	}
-	return true;
+	return r->left;
 }
 
 static bool klt_reclaim_more(void *arg)
@@ -483,27 +486,30 @@ unsigned long klt_store_reclaim(struct klt_store *st, unsigned long max)
  * Drop every record, live or tombstone, whose address @keep rejects (sample
  * made sparser). Process context; the lock is taken per batch.
  */
+struct klt_filter {
+	struct klt_store *st;
+	bool (*keep)(unsigned long addr, void *arg);
+	void *arg;
+	unsigned long dropped;
+};
+
+static bool klt_filter_one(struct klt_object *obj, u32 idx, void *arg)
+{
+	struct klt_filter *f = arg;
+
+	if (!f->keep(klt_obj_addr(obj), f->arg)) {
+		klt_store_release(f->st, obj);
+		f->dropped++;
+	}
+	return true;
+}
+
 unsigned long klt_store_filter(struct klt_store *st,
 			       bool (*keep)(unsigned long addr, void *arg),
 			       void *arg)
 {
-	unsigned long cursor = 0, dropped = 0, flags;
-	struct klt_object *obj, *next;
-	unsigned int n;
+	struct klt_filter f = { .st = st, .keep = keep, .arg = arg };
 
-	do {
-		raw_spin_lock_irqsave(&st->lock, flags);
-		obj = klt_store_from(st, cursor);
-		for (n = 0; obj && n < 256; obj = next, n++) {
-			next = klt_store_next(obj);
-			cursor = klt_obj_addr(obj) + 1;
-			if (!keep(klt_obj_addr(obj), arg)) {
-				klt_store_release(st, obj);
-				dropped++;
-			}
-		}
-		raw_spin_unlock_irqrestore(&st->lock, flags);
-		cond_resched();
-	} while (obj);
-	return dropped;
+	klt_store_walk(st, 256, klt_filter_one, NULL, &f);
+	return f.dropped;
 }

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The root set: a walk over every page of RAM, deciding from its struct
+ * page what it holds.
+ *
+ * kmemleak knows its roots (data, bss, per-CPU areas, the objects it was
+ * told about); a module loaded into a running kernel does not, so every
+ * in-use page is a root unless it is known to hold no kernel reference:
+ * free pages, user and page cache pages, our own pages, the stacks
+ * stacks.c scans on its own, and inside slab pages the tracked objects
+ * (scanned only once reached) and the free slots (slub.c). The struct
+ * pages themselves are RAM too and are scanned, but not those of free
+ * and tail pages, which keep stale values from their last use.
+ *
+ * Page kinds are racy by nature: a page may change owner while we look.
+ * A wrong guess costs at worst one scan's accuracy, never safety, because
+ * every read is a nofault copy.
+ */
+#include <linux/bsearch.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/sort.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include "kleaktrack.h"
+
+#define KLT_MEMMAP_MAX	(PAGE_SIZE / sizeof(struct klt_range))
+
+/*
+ * Leave out of the next scan of a page the words that overlap [s, e),
+ * addresses or offsets as @page (where the page starts) is.
+ */
+void klt_skip_span(struct klt_scan *sc, unsigned long page,
+		   unsigned long s, unsigned long e)
+{
+	s = max(s, page);
+	e = min(e, page + PAGE_SIZE);
+	if (e > s)
+		bitmap_set(sc->skip, (s - page) / sizeof(long),
+			   DIV_ROUND_UP(e - page, sizeof(long)) -
+			   (s - page) / sizeof(long));
+}
+
+/*
+ * Start a fresh skip map for the page at @addr with the words of tracked
+ * objects in it: those are scanned when reached, not as roots. Returns
+ * whether there were any.
+ */
+bool klt_skip_tracked(struct klt_scan *sc, unsigned long addr)
+{
+	struct klt_store *st = sc->st;
+	unsigned long end = addr + PAGE_SIZE, flags;
+	struct klt_object *obj;
+	bool any = false;
+
+	bitmap_zero(sc->skip, KLT_WORDS);
+	raw_spin_lock_irqsave(&st->lock, flags);
+	for (obj = klt_store_first_from(st, addr);
+	     obj && obj->enc_addr < klt_enc(end); obj = klt_store_next(obj)) {
+		klt_skip_span(sc, addr, klt_obj_addr(obj),
+			      klt_obj_addr(obj) + max(obj->size, 1U));
+		any = true;
+	}
+	raw_spin_unlock_irqrestore(&st->lock, flags);
+	return any;
+}
+
+static int klt_sort_range(const void *a, const void *b)
+{
+	const struct klt_range *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static int klt_cmp_range(const void *key, const void *elt)
+{
+	unsigned long pfn = *(const unsigned long *)key;
+	const struct klt_range *r = elt;
+
+	return pfn < r->start ? -1 : pfn >= r->end;
+}
+
+const struct klt_range *klt_in_memmap(struct klt_scan *sc, unsigned long pfn)
+{
+	return sc->nmemmap ? bsearch(&pfn, sc->memmap, sc->nmemmap,
+				     sizeof(*sc->memmap), klt_cmp_range) : NULL;
+}
+
+/*
+ * struct pages live in RAM too, and the scan reads them: page->private and
+ * ->mapping of page cache pages, and a slab's ->obj_exts, may be the only
+ * reference to an object. The pages that back the memmap are found at the
+ * start of a scan, so that their struct pages can be judged one by one.
+ */
+static void klt_memmap_find(struct klt_scan *sc)
+{
+#ifdef CONFIG_SPARSEMEM_VMEMMAP
+	unsigned long chunk = PMD_SIZE / sizeof(struct page);	/* pfns */
+	int nid;
+
+	sc->memmap = klt_page_alloc(GFP_KERNEL);
+	if (!sc->memmap)
+		return;
+	for_each_online_node(nid) {
+		pg_data_t *pgdat = NODE_DATA(nid);
+		unsigned long pfn = pgdat->node_start_pfn;
+		unsigned long end = pfn + pgdat->node_spanned_pages;
+
+		for (pfn = ALIGN_DOWN(pfn, chunk); pfn < end; pfn += chunk) {
+			unsigned long v = (unsigned long)pfn_to_page(pfn);
+			unsigned long off;
+
+			if (!pfn_to_online_page(pfn) ||
+			    !pfn_to_online_page(pfn + chunk - 1))
+				continue;
+			/* The memmap of one chunk is PMD_SIZE, looked up by page. */
+			for (off = 0; off < PMD_SIZE; off += PAGE_SIZE) {
+				unsigned long p = PHYS_PFN(slow_virt_to_phys((void *)(v + off)));
+				struct klt_range *r = sc->memmap + sc->nmemmap;
+
+				if (sc->nmemmap && (--r)->end == p &&
+				    r->virt + (p - r->start) * PAGE_SIZE == v + off) {
+					r->end++;
+					continue;
+				}
+				if (sc->nmemmap == KLT_MEMMAP_MAX)
+					goto out;
+				r = sc->memmap + sc->nmemmap++;
+				r->start = p;
+				r->end = p + 1;
+				r->virt = v + off;
+			}
+		}
+	}
+out:
+	sort(sc->memmap, sc->nmemmap, sizeof(*sc->memmap), klt_sort_range, NULL);
+#endif
+}
+
+/* A page of struct pages, without those of free and tail pages. */
+static void klt_scan_memmap_page(struct klt_scan *sc, unsigned long pfn,
+				 const struct klt_range *r)
+{
+	unsigned long addr = (unsigned long)page_address(pfn_to_page(pfn));
+	unsigned long base = (unsigned long)pfn_to_page(0);
+	unsigned long memmap_v = r->virt + (pfn - r->start) * PAGE_SIZE;
+	unsigned long first, last, desc;
+
+	if (copy_from_kernel_nofault(sc->buf, (void *)addr, PAGE_SIZE))
+		return;
+	bitmap_zero(sc->skip, KLT_WORDS);
+	/* All pfns of a found chunk are valid (klt_memmap_find()). */
+	first = (memmap_v - base) / sizeof(struct page);
+	last = (memmap_v + PAGE_SIZE - 1 - base) / sizeof(struct page);
+	for (desc = first; desc <= last; desc++) {
+		struct page *dp = pfn_to_page(desc);
+
+		if (!PageTail(dp) && page_ref_count(dp))
+			continue;
+		klt_skip_span(sc, memmap_v, (unsigned long)dp,
+			      (unsigned long)(dp + 1));
+	}
+	klt_scan_words(sc, sc->buf, KLT_WORDS, sc->skip, addr);
+	sc->res.pages++;
+}
+
+enum klt_page_kind {
+	KLT_PAGE_SKIP,
+	KLT_PAGE_ROOT,
+	KLT_PAGE_OBJECTS,	/* may hold tracked objects */
+	KLT_PAGE_SLAB,		/* part of a slab */
+	KLT_PAGE_MEMMAP,	/* holds struct pages */
+};
+
+static enum klt_page_kind klt_page_kind(struct klt_scan *sc,
+					unsigned long pfn, unsigned long *span)
+{
+	struct page *page = pfn_to_page(pfn);
+	struct page *head;
+
+	*span = 1;
+	if (klt_in_memmap(sc, pfn))
+		return KLT_PAGE_MEMMAP;
+	if (PageBuddy(page)) {
+		unsigned long order = READ_ONCE(page->private);
+
+		if (order <= 10 && PageBuddy(page))
+			*span = 1UL << order;
+		return KLT_PAGE_SKIP;
+	}
+	head = compound_head(page);
+	if (!page_ref_count(head))
+		return KLT_PAGE_SKIP;		/* free, or on a pcp list */
+	if (PageSlab(head))
+		return KLT_PAGE_SLAB;
+	/*
+	 * Before the reserved test: the IRQ stacks are per-CPU memory and
+	 * init_task's stack is in the kernel image, both reserved pages.
+	 */
+	if (klt_stack_pfn(sc, pfn))
+		return KLT_PAGE_SKIP;
+	if (PageReserved(page))
+		return page_is_ram(pfn) ? KLT_PAGE_ROOT : KLT_PAGE_SKIP;
+	if (PageLRU(head) || PageAnon(head) || READ_ONCE(head->mapping))
+		return KLT_PAGE_SKIP;		/* user and page cache memory */
+	if (PageOffline(page) || PageGuard(page))
+		return KLT_PAGE_SKIP;
+	if (page_private(page) == KLT_PAGE_MAGIC)
+		return KLT_PAGE_SKIP;		/* ours */
+	/* Large kmalloc objects are compound pages outside the slab. */
+	return PageCompound(page) ? KLT_PAGE_OBJECTS : KLT_PAGE_ROOT;
+}
+
+/* One page as a root; with @objects, less the tracked objects in it. */
+void klt_scan_pfn(struct klt_scan *sc, unsigned long pfn, bool objects)
+{
+	unsigned long addr = (unsigned long)page_address(pfn_to_page(pfn));
+	const unsigned long *skip = NULL;
+
+	if (copy_from_kernel_nofault(sc->buf, (void *)addr, PAGE_SIZE))
+		return;				/* not in the direct map */
+	if (objects && klt_skip_tracked(sc, addr))
+		skip = sc->skip;
+	klt_scan_words(sc, sc->buf, KLT_WORDS, skip, addr);
+	sc->res.pages++;
+}
+
+static void klt_scan_node_range(struct klt_scan *sc, unsigned long start,
+				unsigned long end)
+{
+	unsigned long pfn = start, span;
+
+	while (pfn < end && !klt_stopped(sc)) {
+		enum klt_page_kind kind;
+		struct page *head;
+
+		/* Offline sections' struct pages are stale or poisoned. */
+		if (!pfn_to_online_page(pfn)) {
+			pfn = ALIGN(pfn + 1, PAGES_PER_SECTION);
+			continue;
+		}
+		kind = klt_page_kind(sc, pfn, &span);
+		switch (kind) {
+		case KLT_PAGE_SLAB:
+			head = compound_head(pfn_to_page(pfn));
+			klt_scan_slab(sc, head);
+			span = max(page_to_pfn(head) + compound_nr(head),
+				   pfn + 1) - pfn;
+			break;
+		case KLT_PAGE_MEMMAP:
+			klt_scan_memmap_page(sc, pfn, klt_in_memmap(sc, pfn));
+			break;
+		case KLT_PAGE_ROOT:
+		case KLT_PAGE_OBJECTS:
+			klt_scan_pfn(sc, pfn, kind == KLT_PAGE_OBJECTS);
+			break;
+		case KLT_PAGE_SKIP:
+			break;
+		}
+		pfn += span;
+		klt_maybe_resched(sc, PAGE_SIZE);
+	}
+}
+
+/* Every node's RAM, each followed by the objects it made gray. */
+void klt_roots_scan(struct klt_scan *sc)
+{
+	int nid;
+
+	/*
+	 * Lazily freed vmap areas keep their ->vm, a pointer to a kfree()d
+	 * vm_struct, until purged: a leak allocated in such a slot would
+	 * look referenced. Purge them (a TLB flush the kernel would do anyway).
+	 */
+	vm_unmap_aliases();
+	klt_memmap_find(sc);
+	for_each_online_node(nid) {
+		pg_data_t *pgdat = NODE_DATA(nid);
+		unsigned long start = pgdat->node_start_pfn;
+
+		klt_scan_node_range(sc, start, start + pgdat->node_spanned_pages);
+		klt_drain(sc);
+	}
+	klt_page_free(sc->memmap);
+	sc->memmap = NULL;
+	sc->nmemmap = 0;
+}

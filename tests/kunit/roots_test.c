@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: the root walk (roots.c): which pages are roots, which are left
+ * out, and which words of a page the tracked objects in it hide.
+ */
+#include "../../module/roots.c"
+#include <kunit/test.h>
+#include "kleaktrack_test.h"
+
+static struct klt_scan *roots_sc(struct kunit *test)
+{
+	struct klt_test_ctx *ctx = test->priv;
+	struct klt_scan *sc = kunit_kzalloc(test, sizeof(*sc), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, sc);
+	sc->st = &ctx->st;
+	return sc;
+}
+
+static enum klt_page_kind kind_of(struct klt_scan *sc, const void *addr)
+{
+	unsigned long span;
+
+	return klt_page_kind(sc, page_to_pfn(virt_to_page(addr)), &span);
+}
+
+/* Ours are skipped, a plain page is a root, slabs go to slub.c. */
+static void roots_page_kinds(struct kunit *test)
+{
+	struct klt_scan *sc = roots_sc(test);
+	void *ours = klt_page_alloc(GFP_KERNEL);
+	void *plain = (void *)__get_free_page(GFP_KERNEL);
+	void *small = kmalloc(64, GFP_KERNEL);
+	void *large = kmalloc(4 * PAGE_SIZE, GFP_KERNEL);
+
+	KUNIT_ASSERT_TRUE(test, ours && plain && small && large);
+	KUNIT_EXPECT_EQ(test, kind_of(sc, ours), KLT_PAGE_SKIP);
+	KUNIT_EXPECT_EQ(test, kind_of(sc, plain), KLT_PAGE_ROOT);
+	KUNIT_EXPECT_EQ(test, kind_of(sc, small), KLT_PAGE_SLAB);
+	/* Large kmalloc objects are compound pages outside the slab. */
+	KUNIT_EXPECT_EQ(test, kind_of(sc, large), KLT_PAGE_OBJECTS);
+	KUNIT_EXPECT_EQ(test, kind_of(sc, large + PAGE_SIZE), KLT_PAGE_OBJECTS);
+	/* A page of a known stack is not a root. */
+	sc->stack_pfn[0] = page_to_pfn(virt_to_page(plain));
+	KUNIT_EXPECT_EQ(test, kind_of(sc, plain), KLT_PAGE_SKIP);
+	kfree(large);
+	kfree(small);
+	free_page((unsigned long)plain);
+	klt_page_free(ours);
+}
+
+/* Tracked objects are scanned when reached, not as part of their page. */
+static void roots_skip_tracked(struct kunit *test)
+{
+	struct klt_scan *sc = roots_sc(test);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, kt_ins(test, BASE - 8, 16, NULL));
+	KUNIT_ASSERT_NOT_NULL(test, kt_ins(test, BASE + 16, 24, NULL));
+	KUNIT_ASSERT_NOT_NULL(test, kt_ins(test, BASE + 4090, 10, NULL));
+	KUNIT_EXPECT_TRUE(test, klt_skip_tracked(sc, BASE));
+	for (i = 0; i < KLT_WORDS; i++) {
+		bool want = i == 0 || (i >= 2 && i <= 4) || i == 511;
+
+		KUNIT_EXPECT_EQ_MSG(test, test_bit(i, sc->skip), want,
+				    "word %u", i);
+	}
+	KUNIT_EXPECT_FALSE(test, klt_skip_tracked(sc, BASE + 2 * PAGE_SIZE));
+	KUNIT_EXPECT_TRUE(test, bitmap_empty(sc->skip, KLT_WORDS));
+}
+
+/* The pages that back struct pages are found, and only those. */
+static void roots_memmap_found(struct kunit *test)
+{
+	struct klt_scan *sc = roots_sc(test);
+	void *plain = (void *)__get_free_page(GFP_KERNEL);
+	struct page *desc;
+	unsigned long pfn;
+
+	if (!IS_ENABLED(CONFIG_SPARSEMEM_VMEMMAP))
+		kunit_skip(test, "no virtual memmap");
+	KUNIT_ASSERT_NOT_NULL(test, plain);
+	klt_memmap_find(sc);
+	KUNIT_ASSERT_NOT_NULL(test, sc->memmap);
+	KUNIT_EXPECT_GT(test, sc->nmemmap, 0U);
+	desc = virt_to_page(plain);
+	pfn = PHYS_PFN(slow_virt_to_phys(desc));
+	KUNIT_EXPECT_NOT_NULL(test, klt_in_memmap(sc, pfn));
+	KUNIT_EXPECT_EQ(test, kind_of(sc, pfn_to_kaddr(pfn)),
+			KLT_PAGE_MEMMAP);
+	KUNIT_EXPECT_NULL(test, klt_in_memmap(sc, page_to_pfn(desc)));
+	klt_page_free(sc->memmap);
+	free_page((unsigned long)plain);
+}
+
+static struct kunit_case klt_roots_cases[] = {
+	KUNIT_CASE(roots_page_kinds),
+	KUNIT_CASE(roots_skip_tracked),
+	KUNIT_CASE(roots_memmap_found),
+	{}
+};
+
+static struct kunit_suite klt_roots_suite = {
+	.name = "kleaktrack_roots",
+	.init = klt_test_init,
+	.exit = klt_test_exit,
+	.test_cases = klt_roots_cases,
+};
+
+kunit_test_suite(klt_roots_suite);

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: the marking engine (scan.c): what a root block reaches, interior
+ * pointers, self-references, kmemleak's checksum and age rules, cleared
+ * suspects as roots, frees between scans.
+ */
+#include "../../module/scan.c"
+#include <kunit/test.h>
+#include "kleaktrack_test.h"
+
+static void scan_self_reference(struct kunit *test)
+{
+	void **a = kt_node(test, 48);
+	struct klt_scan_result res;
+
+	a[2] = a;
+	kt_scan_twice(test, NULL, 0, &res);
+	/* Pointing at itself keeps nothing alive. */
+	KUNIT_EXPECT_EQ(test, kt_kind(test, a), DIRECT);
+	KUNIT_EXPECT_EQ(test, res.leaks, 1UL);
+}
+
+static void scan_interior_pointer(struct kunit *test)
+{
+	void **roots = kunit_kzalloc(test, sizeof(void *), GFP_KERNEL);
+	void **a = kt_node(test, 128), **b = kt_node(test, 128), **c = kt_node(test, 128);
+	struct klt_scan_result res;
+
+	roots[0] = (char *)a + 40;
+	b[0] = (char *)c + 127;
+	kt_scan_twice(test, roots, 1, &res);
+	KUNIT_EXPECT_EQ(test, kt_kind(test, a), NOT_LEAK);
+	KUNIT_EXPECT_EQ(test, kt_kind(test, b), DIRECT);
+	KUNIT_EXPECT_EQ(test, kt_kind(test, c), INDIRECT);
+}
+
+/* kmemleak's "clear": cleared suspects are roots from then on. */
+static void scan_cleared_is_root(struct kunit *test)
+{
+	struct klt_test_ctx *ctx = test->priv;
+	void **d = kt_node(test, 64), **e = kt_node(test, 64), **f;
+	struct klt_scan_result res;
+
+	d[0] = e;
+	kt_scan_twice(test, NULL, 0, &res);
+	KUNIT_EXPECT_EQ(test, res.leaks, 2UL);
+	klt_clear_leaks(&ctx->st);
+	/* What a cleared object points to, even later, is not a leak. */
+	f = kt_node(test, 64);
+	d[1] = f;
+	kt_scan_twice(test, NULL, 0, &res);
+	KUNIT_EXPECT_EQ(test, res.leaks, 0UL);
+	KUNIT_EXPECT_EQ(test, kt_kind(test, d), NOT_LEAK);
+	KUNIT_EXPECT_EQ(test, kt_kind(test, e), NOT_LEAK);
+	KUNIT_EXPECT_EQ(test, kt_kind(test, f), NOT_LEAK);
+	/* Once cleared objects stop pointing at it, it is one. */
+	d[1] = NULL;
+	kt_scan_once(test, NULL, 0, 0, &res);
+	kt_scan_once(test, NULL, 0, 0, &res);
+	KUNIT_EXPECT_EQ(test, kt_kind(test, f), DIRECT);
+	KUNIT_EXPECT_EQ(test, res.leaks, 1UL);
+}
+
+static void scan_changed_not_reported(struct kunit *test)
+{
+	void **a = kt_node(test, 64), **b = kt_node(test, 64);
+	struct klt_scan_result res;
+
+	kt_scan_once(test, NULL, 0, 0, &res);
+	KUNIT_EXPECT_EQ(test, res.leaks, 0UL);
+	/* a is written between scans: in use, not a leak yet. */
+	a[5] = (void *)0x1234;
+	kt_scan_once(test, NULL, 0, 0, &res);
+	KUNIT_EXPECT_EQ(test, kt_kind(test, a), NOT_LEAK);
+	KUNIT_EXPECT_EQ(test, kt_kind(test, b), DIRECT);
+	kt_scan_once(test, NULL, 0, 0, &res);
+	KUNIT_EXPECT_EQ(test, kt_kind(test, a), DIRECT);
+}
+
+static void scan_young_not_reported(struct kunit *test)
+{
+	void **a = kt_node(test, 64);
+	struct klt_scan_result res;
+
+	kt_scan_once(test, NULL, 0, 3600 * HZ, &res);
+	kt_scan_once(test, NULL, 0, 3600 * HZ, &res);
+	KUNIT_EXPECT_EQ(test, kt_kind(test, a), NOT_LEAK);
+	KUNIT_EXPECT_EQ(test, res.leaks, 0UL);
+}
+
+static void scan_freed_not_reported(struct kunit *test)
+{
+	void **a = kt_node(test, 64), **b = kt_node(test, 64);
+	struct klt_scan_result res;
+
+	kt_scan_twice(test, NULL, 0, &res);
+	KUNIT_EXPECT_EQ(test, res.leaks, 2UL);
+	kt_erase(test, (unsigned long)a);
+	kt_scan_once(test, NULL, 0, 0, &res);
+	KUNIT_EXPECT_EQ(test, res.leaks, 1UL);
+	KUNIT_EXPECT_EQ(test, kt_kind(test, b), DIRECT);
+}
+
+static struct kunit_case klt_scan_cases[] = {
+	KUNIT_CASE(scan_self_reference),
+	KUNIT_CASE(scan_interior_pointer),
+	KUNIT_CASE(scan_cleared_is_root),
+	KUNIT_CASE(scan_changed_not_reported),
+	KUNIT_CASE(scan_young_not_reported),
+	KUNIT_CASE(scan_freed_not_reported),
+	{}
+};
+
+static struct kunit_suite klt_scan_suite = {
+	.name = "kleaktrack_scan",
+	.init = klt_test_init,
+	.exit = klt_test_exit,
+	.test_cases = klt_scan_cases,
+};
+
+kunit_test_suite(klt_scan_suite);
