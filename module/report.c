@@ -166,7 +166,7 @@ struct klt_ids {
 	bool indirect;
 };
 
-static bool klt_collect_id(struct klt_object *obj, u32 idx, void *arg)
+static bool klt_note_leak(struct klt_object *obj, u32 idx, void *arg)
 {
 	struct klt_ids *c = arg;
 
@@ -180,13 +180,13 @@ static bool klt_collect_id(struct klt_object *obj, u32 idx, void *arg)
 }
 
 /* Leaks of one class, in address order, appended after @nr entries. */
-static size_t klt_collect_ids(struct klt_store *st, u64 *ids, size_t max,
+static size_t klt_list_leaks(struct klt_store *st, u64 *ids, size_t max,
 			      bool indirect, size_t nr)
 {
 	struct klt_ids c = { .ids = ids, .max = max, .nr = nr,
 			     .indirect = indirect };
 
-	klt_store_walk(st, 256, klt_collect_id, NULL, &c);
+	klt_store_walk(st, 256, klt_note_leak, NULL, &c);
 	return c.nr;
 }
 
@@ -280,8 +280,8 @@ int klt_report_open(struct file *file, struct klt_store *st,
 	r->st = st;
 	r->info = info;
 	r->buf = klt_page_alloc(GFP_KERNEL);
-	total = klt_collect_ids(st, NULL, 0, false, 0);
-	total = klt_collect_ids(st, NULL, 0, true, total);
+	total = klt_list_leaks(st, NULL, 0, false, 0);
+	total = klt_list_leaks(st, NULL, 0, true, total);
 	/* Room for leaks found between the count and the copy is not needed. */
 	r->ids = kvmalloc_array(max_t(size_t, total, 1), sizeof(u64),
 				GFP_KERNEL);
@@ -291,8 +291,8 @@ int klt_report_open(struct file *file, struct klt_store *st,
 		seq_release_private(file->f_inode, file);
 		return -ENOMEM;
 	}
-	direct = klt_collect_ids(st, r->ids, total, false, 0);
-	r->nr = min(klt_collect_ids(st, r->ids, total, true,
+	direct = klt_list_leaks(st, r->ids, total, false, 0);
+	r->nr = min(klt_list_leaks(st, r->ids, total, true,
 				    min(direct, total)), total);
 	return 0;
 }
