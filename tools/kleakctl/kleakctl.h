@@ -18,10 +18,15 @@
 /* Version of the JSON document "kleakctl report --json" prints. */
 #define KLT_JSON_VERSION	1
 
-/* Exit statuses, part of the CI contract. */
+/*
+ * Exit statuses, part of the CI contract. When several apply, the
+ * highest in this order wins: ERROR, UNPARSED, LEAKS, OK. UNPARSED beats
+ * LEAKS because the leaks found are then not all the leaks there are.
+ */
 #define KLT_EXIT_OK		0
 #define KLT_EXIT_LEAKS		1
 #define KLT_EXIT_ERROR		2
+#define KLT_EXIT_UNPARSED	3
 
 #define KLT_NONE		UINT32_MAX
 
@@ -128,7 +133,11 @@ struct klt_report {
 	struct klt_stacktab stacks;
 	unsigned parse_errors;	/* "cannot parse" diagnostics, shown or not */
 	unsigned skipped_entries;
+	unsigned count_mismatches; /* reports whose header disagrees */
+	uint64_t missing_entries; /* counted by a header, absent from the text */
+	uint64_t unparsed_bytes; /* sizes of the skipped entries, where read */
 	unsigned lines;
+	bool check_counts;	/* header-only reads set this false */
 	FILE *diag;		/* where diagnostics go, NULL = nowhere */
 	unsigned diag_max;	/* show at most this many, then one notice */
 };
@@ -140,6 +149,8 @@ void klt_report_free(struct klt_report *r);
 bool klt_report_get(const struct klt_report *r, const char *key,
 		    uint64_t *val);
 bool klt_report_empty_input(const struct klt_report *r);
+bool klt_report_complete(const struct klt_report *r);
+uint64_t klt_report_unparsed(const struct klt_report *r);
 uint64_t klt_jiffies_delta(uint64_t now, uint64_t then);
 
 /*
@@ -273,6 +284,7 @@ struct klt_output_opts {
 	const struct klt_filter *filter;
 };
 
+void klt_put_clean(FILE *f, const char *s);
 void klt_print_text(FILE *f, const struct klt_report *r,
 		    const struct klt_grouping *gr, const struct klt_supps *s,
 		    const struct klt_output_opts *o);
