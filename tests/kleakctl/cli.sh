@@ -159,12 +159,42 @@ t_unknown_command() {
 		has "$tmp/err" "unknown command 'frobnicate'"
 }
 
+# lines_are FILE N: FILE has exactly N lines.
+lines_are() {
+	c=$(wc -l <"$1")
+	[ "$c" -eq "$2" ] && return 0
+	why="$(basename "$1") has $c lines, expected $2: $(head -c 300 "$1")"
+	return 1
+}
+
+# A usage error is one line and a pointer to --help, not the usage.
 t_unknown_option() {
 	run "$K" report --bogus && expect_rc 2 &&
 		has "$tmp/err" "kleakctl report: unknown option '--bogus'" &&
-		has "$tmp/err" "Usage: kleakctl report" || return 1
+		has "$tmp/err" "Try 'kleakctl report --help'" &&
+		hasnt "$tmp/err" "Usage:" && lines_are "$tmp/err" 2 || return 1
 	run "$K" scan -x && expect_rc 2 &&
-		has "$tmp/err" "kleakctl scan: unknown option '-x'"
+		has "$tmp/err" "kleakctl scan: unknown option '-x'" || return 1
+	# In "-xy" getopt rejects x before it leaves the word.
+	run "$K" report -xy && expect_rc 2 &&
+		has "$tmp/err" "kleakctl report: unknown option '-x'" || return 1
+	run "$K" report -hx && expect_rc 0 || return 1
+	run "$K" frobnicate && expect_rc 2 &&
+		has "$tmp/err" "Try 'kleakctl --help'" && lines_are "$tmp/err" 2
+}
+
+t_bad_values() {
+	for args in "--limit ten" "--min-age -1" "--min-size 12k" \
+		"--fail-on=sometimes" "--json --folded" "--limit"; do
+		# shellcheck disable=SC2086
+		run "$K" report --file "$F/realistic.report" $args &&
+			expect_rc 2 && lines_are "$tmp/err" 2 &&
+			has "$tmp/err" "Try 'kleakctl report --help'" &&
+			hasnt "$tmp/err" "Usage:" && [ ! -s "$tmp/out" ] ||
+			{ why="$args: $why"; return 1; }
+	done
+	run "$K" watch --interval soon && expect_rc 2 &&
+		lines_are "$tmp/err" 2 && has "$tmp/err" "Try 'kleakctl watch --help'"
 }
 
 t_missing_value() {
@@ -265,15 +295,21 @@ t_report_json_all_objects() {
 			'd["summary"]["groups_omitted"] == 3'
 }
 
+# Leaks and unparsed entries: 3 wins, the leaks found are not all there are.
 t_report_malformed() {
-	run "$K" report --file "$F/malformed.report" && expect_rc 1 &&
+	run "$K" report --file "$F/malformed.report" && expect_rc 3 &&
 		has "$tmp/err" "kleakctl: $F/malformed.report:16: cannot parse: bad object line" &&
 		has "$tmp/err" "malformed.report:67: cannot parse: truncated entry" &&
 		has "$tmp/err" "8 parse error(s), 6 entries skipped" &&
+		count_is "$tmp/err" 'report not fully parsed.*exit status 3$' 1 &&
+		has "$tmp/out" "Unparsed entries: 6 entries of at least 480 byte(s) could not be read:" &&
 		has "$tmp/out" "SUMMARY: 288 byte(s) leaked in 3 object(s)." || return 1
-	run "$K" report --file "$F/malformed.report" --json && expect_rc 1 &&
+	run "$K" report --file "$F/malformed.report" --json && expect_rc 3 &&
 		json_check "$tmp/out" \
-			'd["parse_errors"] == 8 and d["summary"]["skipped_entries"] == 6'
+			'd["parse_errors"] == 8 and d["summary"]["skipped_entries"] == 6' \
+			'd["summary"]["complete"] is False and d["summary"]["unparsed_entries"] == 6' \
+			'd["groups"][-1]["kind"] == "unparsed" and d["groups"][-1]["objects"] == 6' \
+			'd["groups"][-1]["bytes"] == 480 and d["summary"]["groups"] == 3'
 }
 
 t_report_garbage_only() {

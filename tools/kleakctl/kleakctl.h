@@ -230,7 +230,7 @@ size_t klt_group_addresses(const struct klt_report *r,
 
 /* suppress.c */
 struct klt_supp {
-	char *pattern;		/* the glob after "leak:" */
+	char *pattern;		/* the LSan-style template after "leak:" */
 	char *file;
 	unsigned line;
 	uint64_t groups, objects, bytes;
@@ -246,6 +246,7 @@ void klt_supps_free(struct klt_supps *s);
 int klt_supps_load(struct klt_supps *s, const char *path, FILE *err);
 int klt_supps_parse(struct klt_supps *s, const char *name, const char *buf,
 		    size_t len, FILE *err);
+bool klt_template_match(const char *pat, const char *s, size_t n);
 bool klt_supp_match_frame(const char *pattern, const char *frame);
 int klt_supps_match(const struct klt_supps *s, const struct klt_report *r,
 		    uint32_t stack);
