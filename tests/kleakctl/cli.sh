@@ -779,6 +779,15 @@ t_watch_new_groups() {
 		{ why="${why:-unexpected output: $(tail -c 300 "$tmp/out" | tr '\n' '|')}"; return 1; }
 }
 
+# Unparsed entries show up in watch too, once while their number stays.
+t_watch_unparsed() {
+	fake "$F/malformed.report"
+	run fk timeout 30 "$K" watch --interval 0 --count 2 && expect_rc 0 &&
+		has "$tmp/out" "] 3 new leak group(s):" &&
+		count_is "$tmp/out" '\] report not fully parsed:$' 1 &&
+		count_is "$tmp/out" '^Unparsed entries: 6 entries' 1
+}
+
 t_watch_sigint() {
 	fake
 	# Not through the fk function: "cmd &" on a function forks a shell,
@@ -845,7 +854,7 @@ for name in guest-6-1 guest-6-12 help-global help-scan help-report help-clear he
 	env-debugfs-not-mounted env-module-not-loaded env-not-root \
 	env-write-error scan scan-twice scan-twice-then-report-json \
 	scan-wait-age scan-missing-counters report-from-debugfs clear dump set \
-	stats stats-file stats-json watch-new-groups watch-sigint; do
+	stats stats-file stats-json watch-new-groups watch-unparsed watch-sigint; do
 	t "$name"
 done
 echo "# done: $passed passed, $failed failed"

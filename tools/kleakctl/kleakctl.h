@@ -291,6 +291,7 @@ void klt_print_text(FILE *f, const struct klt_report *r,
 		    const struct klt_output_opts *o);
 void klt_print_group(FILE *f, const struct klt_report *r,
 		     const struct klt_group *g);
+void klt_print_unparsed(FILE *f, const struct klt_report *r);
 void klt_print_folded(FILE *f, const struct klt_report *r,
 		      const struct klt_grouping *gr,
 		      const struct klt_output_opts *o);

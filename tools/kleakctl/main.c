@@ -855,6 +855,7 @@ static int cmd_watch(int argc, char **argv)
 	struct klt_supps supps;
 	struct klt_strtab seen;
 	uint64_t interval = 30, count = 0;
+	uint64_t last_unparsed = 0;	/* +1, 0 = complete last time */
 	bool bad;
 	int c, rc = KLT_EXIT_ERROR;
 
@@ -894,6 +895,7 @@ static int cmd_watch(int argc, char **argv)
 		struct klt_grouping gr;
 		struct klt_report r;
 		uint32_t *fresh;
+		uint64_t unparsed;
 		size_t nfresh = 0;
 		char *buf;
 		size_t len;
@@ -929,20 +931,34 @@ static int cmd_watch(int argc, char **argv)
 				fresh[nfresh++] = gr.shown[i];
 			free(key);
 		}
-		if (nfresh) {
+		/*
+		 * Unparsed entries are shown like a new group whenever their
+		 * number changes: they may hide one, and a filter cannot
+		 * tell.
+		 */
+		unparsed = klt_report_complete(&r) ? 0 :
+			   klt_report_unparsed(&r) + 1;
+		if (nfresh || (unparsed && unparsed != last_unparsed)) {
 			char stamp[32];
 			time_t t = time(NULL);
 
 			strftime(stamp, sizeof(stamp), "%H:%M:%S",
 				 localtime(&t));
-			printf("[%s] %zu new leak group(s):\n\n", stamp,
-			       nfresh);
+			if (nfresh)
+				printf("[%s] %zu new leak group(s):\n\n", stamp,
+				       nfresh);
 			for (size_t i = 0; i < nfresh; i++) {
 				klt_print_group(stdout, &r, &gr.g[fresh[i]]);
 				putchar('\n');
 			}
+			if (unparsed && unparsed != last_unparsed) {
+				printf("[%s] report not fully parsed:\n\n",
+				       stamp);
+				klt_print_unparsed(stdout, &r);
+			}
 			fflush(stdout);
 		}
+		last_unparsed = unparsed;
 		free(fresh);
 		klt_group_free(&gr);
 		klt_report_free(&r);

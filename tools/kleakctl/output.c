@@ -162,7 +162,7 @@ static void print_raw(FILE *f, const struct klt_report *r,
  * printed whatever the filters, suppressions and --limit, because nobody
  * can tell what it would have matched.
  */
-static void print_unparsed(FILE *f, const struct klt_report *r)
+void klt_print_unparsed(FILE *f, const struct klt_report *r)
 {
 	uint64_t n = klt_report_unparsed(r);
 
@@ -212,7 +212,7 @@ void klt_print_text(FILE *f, const struct klt_report *r,
 			gr->nshown - limit, limit, (unsigned long long)bytes,
 			(unsigned long long)objs);
 	}
-	print_unparsed(f, r);
+	klt_print_unparsed(f, r);
 	print_suppressions(f, s);
 	fprintf(f, "SUMMARY: %llu byte(s) leaked in %llu object(s).\n",
 		(unsigned long long)(t->direct_bytes + t->indirect_bytes),
