@@ -126,7 +126,7 @@ ms_now() { date +%s%3N; }
 
 t_help_global() {
 	run "$K" --help && expect_rc 0 && has "$tmp/out" "Usage: kleakctl" &&
-		has "$tmp/out" "watch"
+		has "$tmp/out" "watch" && has "$tmp/out" "3 report not fully parsed"
 }
 
 help_of() {
@@ -134,7 +134,10 @@ help_of() {
 		has "$tmp/out" "Usage: kleakctl $1" && [ ! -s "$tmp/err" ]
 }
 t_help_scan() { help_of scan; }
-t_help_report() { help_of report && has "$tmp/out" "--fail-on"; }
+t_help_report() {
+	help_of report && has "$tmp/out" "--fail-on" &&
+		has "$tmp/out" "3 the report was not fully parsed"
+}
 t_help_clear() { help_of clear; }
 t_help_dump() { help_of dump; }
 t_help_stats() { help_of stats; }
