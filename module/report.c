@@ -174,7 +174,7 @@ struct klt_ids {
 	bool indirect;
 };
 
-static bool klt_collect_id(struct klt_object *obj, u32 idx, void *arg)
+static bool klt_note_leak(struct klt_object *obj, u32 idx, void *arg)
 {
 	struct klt_ids *c = arg;
 
@@ -188,33 +188,33 @@ static bool klt_collect_id(struct klt_object *obj, u32 idx, void *arg)
 }
 
 /* Leaks of one class, in address order, appended after @nr entries. */
-static size_t klt_collect_ids(struct klt_store *st, u64 *ids, size_t max,
-			      bool indirect, size_t nr)
+static size_t klt_list_leaks(struct klt_store *st, u64 *ids, size_t max,
+			     bool indirect, size_t nr)
 {
 	struct klt_ids c = { .ids = ids, .max = max, .nr = nr,
 			     .indirect = indirect };
 
-	klt_store_walk(st, 256, klt_collect_id, NULL, &c);
+	klt_store_walk(st, 256, klt_note_leak, NULL, &c);
 	return c.nr;
 }
 
 /* The current leaks, direct ones first; replaces the previous snapshot. */
-static int klt_reader_collect(struct klt_reader *r)
+static int klt_reader_list(struct klt_reader *r)
 {
 	size_t direct, total;
 	u64 *ids;
 
-	total = klt_collect_ids(r->st, NULL, 0, false, 0);
-	total = klt_collect_ids(r->st, NULL, 0, true, total);
+	total = klt_list_leaks(r->st, NULL, 0, false, 0);
+	total = klt_list_leaks(r->st, NULL, 0, true, total);
 	/* Room for leaks found between the count and the copy is not needed. */
 	ids = kvmalloc_array(max_t(size_t, total, 1), sizeof(u64), GFP_KERNEL);
 	if (!ids)
 		return -ENOMEM;
 	kvfree(r->ids);
 	r->ids = ids;
-	direct = klt_collect_ids(r->st, r->ids, total, false, 0);
-	r->nr = min(klt_collect_ids(r->st, r->ids, total, true,
-				    min(direct, total)), total);
+	direct = klt_list_leaks(r->st, r->ids, total, false, 0);
+	r->nr = min(klt_list_leaks(r->st, r->ids, total, true,
+				   min(direct, total)), total);
 	return 0;
 }
 
@@ -232,7 +232,7 @@ static void *klt_seq_start(struct seq_file *m, loff_t *pos)
 	int err;
 
 	if (!*pos) {
-		err = klt_reader_collect(r);
+		err = klt_reader_list(r);
 		if (err)
 			return ERR_PTR(err);
 	}

@@ -126,7 +126,7 @@ ms_now() { date +%s%3N; }
 
 t_help_global() {
 	run "$K" --help && expect_rc 0 && has "$tmp/out" "Usage: kleakctl" &&
-		has "$tmp/out" "watch"
+		has "$tmp/out" "watch" && has "$tmp/out" "3 report not fully parsed"
 }
 
 help_of() {
@@ -134,7 +134,10 @@ help_of() {
 		has "$tmp/out" "Usage: kleakctl $1" && [ ! -s "$tmp/err" ]
 }
 t_help_scan() { help_of scan; }
-t_help_report() { help_of report && has "$tmp/out" "--fail-on"; }
+t_help_report() {
+	help_of report && has "$tmp/out" "--fail-on" &&
+		has "$tmp/out" "3 the report was not fully parsed"
+}
 t_help_clear() { help_of clear; }
 t_help_dump() { help_of dump; }
 t_help_stats() { help_of stats; }
@@ -159,12 +162,42 @@ t_unknown_command() {
 		has "$tmp/err" "unknown command 'frobnicate'"
 }
 
+# lines_are FILE N: FILE has exactly N lines.
+lines_are() {
+	c=$(wc -l <"$1")
+	[ "$c" -eq "$2" ] && return 0
+	why="$(basename "$1") has $c lines, expected $2: $(head -c 300 "$1")"
+	return 1
+}
+
+# A usage error is one line and a pointer to --help, not the usage.
 t_unknown_option() {
 	run "$K" report --bogus && expect_rc 2 &&
 		has "$tmp/err" "kleakctl report: unknown option '--bogus'" &&
-		has "$tmp/err" "Usage: kleakctl report" || return 1
+		has "$tmp/err" "Try 'kleakctl report --help'" &&
+		hasnt "$tmp/err" "Usage:" && lines_are "$tmp/err" 2 || return 1
 	run "$K" scan -x && expect_rc 2 &&
-		has "$tmp/err" "kleakctl scan: unknown option '-x'"
+		has "$tmp/err" "kleakctl scan: unknown option '-x'" || return 1
+	# In "-xy" getopt rejects x before it leaves the word.
+	run "$K" report -xy && expect_rc 2 &&
+		has "$tmp/err" "kleakctl report: unknown option '-x'" || return 1
+	run "$K" report -hx && expect_rc 0 || return 1
+	run "$K" frobnicate && expect_rc 2 &&
+		has "$tmp/err" "Try 'kleakctl --help'" && lines_are "$tmp/err" 2
+}
+
+t_bad_values() {
+	for args in "--limit ten" "--min-age -1" "--min-size 12k" \
+		"--fail-on=sometimes" "--json --folded" "--limit"; do
+		# shellcheck disable=SC2086
+		run "$K" report --file "$F/realistic.report" $args &&
+			expect_rc 2 && lines_are "$tmp/err" 2 &&
+			has "$tmp/err" "Try 'kleakctl report --help'" &&
+			hasnt "$tmp/err" "Usage:" && [ ! -s "$tmp/out" ] ||
+			{ why="$args: $why"; return 1; }
+	done
+	run "$K" watch --interval soon && expect_rc 2 &&
+		lines_are "$tmp/err" 2 && has "$tmp/err" "Try 'kleakctl watch --help'"
 }
 
 t_missing_value() {
@@ -265,15 +298,118 @@ t_report_json_all_objects() {
 			'd["summary"]["groups_omitted"] == 3'
 }
 
+# Leaks and unparsed entries: 3 wins, the leaks found are not all there are.
 t_report_malformed() {
-	run "$K" report --file "$F/malformed.report" && expect_rc 1 &&
+	run "$K" report --file "$F/malformed.report" && expect_rc 3 &&
 		has "$tmp/err" "kleakctl: $F/malformed.report:16: cannot parse: bad object line" &&
 		has "$tmp/err" "malformed.report:67: cannot parse: truncated entry" &&
 		has "$tmp/err" "8 parse error(s), 6 entries skipped" &&
+		count_is "$tmp/err" 'report not fully parsed.*exit status 3$' 1 &&
+		has "$tmp/out" "Unparsed entries: 6 entries of at least 480 byte(s) could not be read:" &&
 		has "$tmp/out" "SUMMARY: 288 byte(s) leaked in 3 object(s)." || return 1
-	run "$K" report --file "$F/malformed.report" --json && expect_rc 1 &&
+	run "$K" report --file "$F/malformed.report" --json && expect_rc 3 &&
 		json_check "$tmp/out" \
-			'd["parse_errors"] == 8 and d["summary"]["skipped_entries"] == 6'
+			'd["parse_errors"] == 8 and d["summary"]["skipped_entries"] == 6' \
+			'd["summary"]["complete"] is False and d["summary"]["unparsed_entries"] == 6' \
+			'd["groups"][-1]["kind"] == "unparsed" and d["groups"][-1]["objects"] == 6' \
+			'd["groups"][-1]["bytes"] == 480 and d["summary"]["groups"] == 3'
+}
+
+# ---- fail closed: exit 3 ----
+
+# The issue's case: the backtrace line changed format in every entry.
+t_report_unparsed_all() {
+	run "$K" report --file "$F/unparsable-frames.report" && expect_rc 3 &&
+		has "$tmp/out" "SUMMARY: 0 byte(s) leaked in 0 object(s)." &&
+		has "$tmp/out" "Unparsed entries: 10 entries of at least 5280 byte(s) could not be read:" &&
+		has "$tmp/out" "    10 parse error(s), 10 entries skipped (see standard error)" &&
+		count_is "$tmp/err" 'cannot parse: bad backtrace line' 10 &&
+		count_is "$tmp/err" 'report not fully parsed' 1 &&
+		has "$tmp/err" "unparsable-frames.report: report not fully parsed: 10 parse error(s), 10 entries skipped; 10 unparsed entries not counted above; exit status 3" || return 1
+	run "$K" report --file "$F/unparsable-frames.report" --json && expect_rc 3 &&
+		json_check "$tmp/out" \
+			'd["summary"]["complete"] is False and d["summary"]["objects"] == 0' \
+			'd["summary"]["unparsed_entries"] == 10 and d["summary"]["unparsed_bytes"] == 5280' \
+			'[g["kind"] for g in d["groups"]] == ["unparsed"]' \
+			'd["groups"][0]["objects"] == 10 and d["groups"][0]["sample"] is None' || return 1
+	printf '[unparsed entries] 5280\n' >"$tmp/want"
+	run "$K" report --file "$F/unparsable-frames.report" --folded &&
+		expect_rc 3 && same "$tmp/out" "$tmp/want"
+}
+
+# Nothing hides the unparsed group or turns its status into 0 or 1.
+t_report_unparsed_not_hidden() {
+	printf 'leak:*\n' >"$tmp/everything.supp"
+	for args in "--suppress $tmp/everything.supp" "--suppress $F/suppress-all.supp" \
+		"--fail-on=direct" "--module not_loaded_here" "--limit 0" \
+		"--min-size 100000" "--direct-only" "--min-age 100000" "--all-objects"; do
+		# shellcheck disable=SC2086
+		run "$K" report --file "$F/malformed.report" $args && expect_rc 3 &&
+			has "$tmp/out" "Unparsed entries: 6 entries" ||
+			{ why="$args: $why"; return 1; }
+	done
+	run "$K" report --file "$F/malformed.report" --json --limit 0 \
+		--suppress "$tmp/everything.supp" && expect_rc 3 &&
+		json_check "$tmp/out" '[g["kind"] for g in d["groups"]] == ["unparsed"]'
+}
+
+t_report_count_mismatch() {
+	run "$K" report --file "$F/count-mismatch.report" && expect_rc 3 &&
+		has "$tmp/err" "count-mismatch.report:4: header says leaks: 3, but 2 entries follow" &&
+		has "$tmp/err" "report not fully parsed: 0 parse error(s), 0 entries skipped, 1 header count(s) disagree (1 entry missing); 1 unparsed entry not counted above; exit status 3" &&
+		has "$tmp/out" "Unparsed entries: 1 entry of at least 0 byte(s) could not be read:" &&
+		has "$tmp/out" "    1 header count(s) disagree with the entries, 1 entry missing" &&
+		has "$tmp/out" "SUMMARY: 64 byte(s) leaked in 2 object(s)." || return 1
+	run "$K" report --file "$F/count-mismatch.report" --json && expect_rc 3 &&
+		json_check "$tmp/out" 'd["summary"]["missing_entries"] == 1 and d["summary"]["header_mismatches"] == 1' || return 1
+	# The right count but not the right bytes.
+	sed 's/^# leaked_bytes: 5280$/# leaked_bytes: 5281/' "$F/realistic.report" >"$tmp/bytes.report"
+	run "$K" report --file "$tmp/bytes.report" && expect_rc 3 &&
+		has "$tmp/err" "bytes.report:14: header says leaked_bytes: 5281, but the entries add up to 5280"
+}
+
+# A read cut short in the middle of the entries.
+t_report_truncated() {
+	head -n 60 "$F/realistic.report" >"$tmp/cut.report"
+	run "$K" report --file "$tmp/cut.report" && expect_rc 3 &&
+		has "$tmp/err" "header says leaks: 10, but 3 entries follow" || return 1
+	# Cut exactly between two entries: no line is damaged, the count says it.
+	awk '/^unreferenced object/ { n++ } n <= 4' "$F/realistic.report" >"$tmp/cut.report"
+	run "$K" report --file "$tmp/cut.report" && expect_rc 3 &&
+		has "$tmp/err" "header says leaks: 10, but 4 entries follow" &&
+		has "$tmp/err" "0 parse error(s), 0 entries skipped, 1 header count(s) disagree (6 entries missing)"
+}
+
+# Reports pasted together are each checked against their own header.
+t_report_concatenated() {
+	cat "$F/realistic.report" "$F/realistic.report" >"$tmp/two.report"
+	run "$K" report --file "$tmp/two.report" && expect_rc 1 &&
+		[ ! -s "$tmp/err" ] &&
+		has "$tmp/out" "SUMMARY: 10560 byte(s) leaked in 20 object(s)." || return 1
+	cat "$F/count-mismatch.report" "$F/realistic.report" >"$tmp/two.report"
+	run "$K" report --file "$tmp/two.report" && expect_rc 3 &&
+		has "$tmp/err" "two.report:4: header says leaks: 3, but 2 entries follow" &&
+		count_is "$tmp/err" 'header says' 1
+}
+
+t_report_empty_backtrace() {
+	run "$K" report --file "$F/empty-backtrace.report" && expect_rc 1 &&
+		[ ! -s "$tmp/err" ] && has "$tmp/out" "    (no backtrace)" || return 1
+	run "$K" report --file "$F/empty-backtrace.report" --folded &&
+		expect_rc 1 && has "$tmp/out" "[no backtrace] 64" || return 1
+	run "$K" report --file "$F/empty-backtrace.report" --json &&
+		expect_rc 1 && json_check "$tmp/out" 'd["groups"][0]["stack"] == []' || return 1
+	run "$K" report --file "$F/empty-backtrace.report" --all-objects &&
+		expect_rc 1 && has "$tmp/out" "  backtrace (crc 00000000):"
+}
+
+# scan and stats read the header alone: no count check, no noise.
+t_header_only_no_check() {
+	fake "$F/count-mismatch.report"
+	run fk "$K" scan && expect_rc 0 && [ ! -s "$tmp/err" ] || return 1
+	run fk "$K" stats && expect_rc 0 && [ ! -s "$tmp/err" ] || return 1
+	run "$K" stats --file "$F/count-mismatch.report" && expect_rc 0 &&
+		[ ! -s "$tmp/err" ]
 }
 
 t_report_garbage_only() {
@@ -281,6 +417,66 @@ t_report_garbage_only() {
 	run "$K" report --file "$tmp/garbage" && expect_rc 2 &&
 		has "$tmp/err" "garbage:1: cannot parse: unexpected line 'hello'" &&
 		has "$tmp/err" "no report could be read"
+}
+
+# Task names are set by any process (prctl PR_SET_NAME): the raw entries
+# are cleaned like every other output, and stay readable by kleakctl.
+t_report_all_objects_clean() {
+	run "$K" report --file "$F/weird.report" --all-objects && expect_rc 1 &&
+		has "$tmp/out" '  comm "we"ird\ta?[0m??????", pid 9, jiffies 4000' || return 1
+	if LC_ALL=C grep -q '[^[:print:]	]' "$tmp/out"; then
+		why="control or non-ASCII bytes in the output: $(LC_ALL=C grep '[^[:print:]	]' "$tmp/out" | od -c | head -3)"
+		return 1
+	fi
+	# CR LF line ends are a line end, not a '?'.
+	sed 's/$/\r/' "$F/realistic.report" >"$tmp/crlf.report"
+	run "$K" report --file "$tmp/crlf.report" --all-objects && expect_rc 1 &&
+		hasnt "$tmp/out" "?" || return 1
+	# The entries, without the blank line and the summary after them.
+	sed '/^$/,$d' "$tmp/out" >"$tmp/again.report"
+	run "$K" report --file "$tmp/again.report" && expect_rc 1 &&
+		has "$tmp/out" "SUMMARY: 5280 byte(s) leaked in 10 object(s)."
+}
+
+# LeakSanitizer's semantics: substrings, '*', '^' and '$'.
+t_report_suppress_lsan() {
+	run "$K" report --file "$F/realistic.report" \
+		--suppress "$F/suppress-lsan.supp" && expect_rc 1 &&
+		has "$tmp/out" "  1 group(s), 32 byte(s): leak:kobject" &&
+		has "$tmp/out" "  1 group(s), 512 byte(s): leak:^leaky_cache_alloc$" &&
+		has "$tmp/out" "SUMMARY: 4736 byte(s) leaked in 7 object(s)." &&
+		hasnt "$tmp/out" "kobject_add" || return 1
+	# The scenario's pattern: exactly the module in brackets.
+	printf 'leak:[kleaktrack_leaky]\nleak:[kleaktrack]\nleak:kleaktrack_leaky]\n' >"$tmp/mod.supp"
+	run "$K" report --file "$F/realistic.report" --suppress "$tmp/mod.supp" &&
+		expect_rc 1 &&
+		has "$tmp/out" "  4 group(s), 5248 byte(s): leak:[kleaktrack_leaky]" &&
+		has "$tmp/out" "SUMMARY: 32 byte(s) leaked in 1 object(s)." || return 1
+	# Offsets only with a '+'.
+	printf 'leak:0x1c\nleak:leaky_*+0x1c/0x40\n' >"$tmp/off.supp"
+	run "$K" report --file "$F/realistic.report" --suppress "$tmp/off.supp" &&
+		expect_rc 1 &&
+		has "$tmp/out" "  1 group(s), 512 byte(s): leak:leaky_*+0x1c/0x40" &&
+		has "$tmp/err" "off.supp:1: warning: suppression 'leak:0x1c' matched nothing"
+}
+
+# One warning per suppression that hid nothing; the status is unchanged.
+t_report_suppress_unused() {
+	run "$K" report --file "$F/realistic.report" \
+		--suppress "$F/suppress-lsan.supp" && expect_rc 1 &&
+		count_is "$tmp/err" 'warning: suppression' 2 &&
+		has "$tmp/err" "kleakctl: $F/suppress-lsan.supp:7: warning: suppression 'leak:^_leaky_init' matched nothing" &&
+		has "$tmp/err" "suppress-lsan.supp:9: warning: suppression 'leak:_ini\$' matched nothing" &&
+		hasnt "$tmp/out" "warning" || return 1
+	printf 'leak:*\nleak:\033[31mred\n' >"$tmp/stale.supp"
+	run "$K" report --file "$F/realistic.report" --suppress "$tmp/stale.supp" &&
+		expect_rc 0 && count_is "$tmp/err" 'warning: suppression' 1 &&
+		has "$tmp/err" "stale.supp:2: warning: suppression 'leak:?[31mred' matched nothing" || return 1
+	run "$K" report --file "$F/realistic.report" --suppress "$tmp/stale.supp" \
+		--json && expect_rc 0 && count_is "$tmp/err" 'warning: suppression' 1 || return 1
+	# Only stale ones: no leaks is still 0.
+	run "$K" report --file "$F/empty.report" --suppress "$F/suppress-all.supp" &&
+		expect_rc 0 && count_is "$tmp/err" 'matched nothing' 2
 }
 
 t_report_kmemleak() {
@@ -586,6 +782,15 @@ t_watch_new_groups() {
 		{ why="${why:-unexpected output: $(tail -c 300 "$tmp/out" | tr '\n' '|')}"; return 1; }
 }
 
+# Unparsed entries show up in watch too, once while their number stays.
+t_watch_unparsed() {
+	fake "$F/malformed.report"
+	run fk timeout 30 "$K" watch --interval 0 --count 2 && expect_rc 0 &&
+		has "$tmp/out" "] 3 new leak group(s):" &&
+		count_is "$tmp/out" '\] report not fully parsed:$' 1 &&
+		count_is "$tmp/out" '^Unparsed entries: 6 entries' 1
+}
+
 t_watch_sigint() {
 	fake
 	# Not through the fk function: "cmd &" on a function forks a shell,
@@ -642,13 +847,17 @@ for name in guest-6-1 guest-6-12 help-global help-scan help-report help-clear he
 	report-text-golden report-folded-golden report-no-leaks \
 	report-suppress-all report-suppress-some report-suppress-bad \
 	report-json report-json-suppressed report-json-escaping \
-	report-json-all-objects report-malformed report-garbage-only \
+	report-json-all-objects report-malformed report-unparsed-all \
+	report-unparsed-not-hidden report-count-mismatch report-truncated \
+	report-concatenated report-empty-backtrace header-only-no-check \
+	report-garbage-only report-all-objects-clean report-suppress-lsan \
+	report-suppress-unused bad-values \
 	report-kmemleak report-stdin report-module report-filters report-limit \
 	report-fail-on report-all-objects report-missing-file report-100k \
 	env-debugfs-not-mounted env-module-not-loaded env-not-root \
 	env-write-error scan scan-twice scan-twice-then-report-json \
 	scan-wait-age scan-missing-counters report-from-debugfs clear dump set \
-	stats stats-file stats-json watch-new-groups watch-sigint; do
+	stats stats-file stats-json watch-new-groups watch-unparsed watch-sigint; do
 	t "$name"
 done
 echo "# done: $passed passed, $failed failed"

@@ -6,7 +6,9 @@
 # "FAIL <name>: <reason>"; a runner that dies without saying which test
 # failed (a sanitizer abort, a crash) is reported as a failure too.
 #
-# Environment: KLEAKCTL (the binary), KLEAKCTL_UNIT (the unit test binary).
+# Environment: KLEAKCTL (the binary), KLEAKCTL_UNIT (the unit test binary),
+# KLEAKCTL_TEST_PREFIX (put before every test name, e.g. "asan/", so two
+# builds of the same tests report distinct names).
 
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,6 +16,7 @@ top=$(cd "$here/../.." && pwd)
 fixtures=$top/tests/fixtures
 : "${KLEAKCTL:?set KLEAKCTL to the kleakctl binary}"
 : "${KLEAKCTL_UNIT:?set KLEAKCTL_UNIT to the unit test binary}"
+prefix=${KLEAKCTL_TEST_PREFIX:-}
 
 # Leak checking matters here: kleakctl should not leak while finding leaks.
 # Exit code 86 keeps a sanitizer abort apart from "leaks found" (1).
@@ -46,10 +49,16 @@ runner() {
 	fi
 }
 
-runner unit "$KLEAKCTL_UNIT" "$fixtures" | tee "$tmp/all.unit"
-runner cli sh "$here/cli.sh" "$KLEAKCTL" "$fixtures" | tee "$tmp/all.cli"
+# The prefix is added here, not by each runner, so a runner's own
+# "FAIL name: runner died" line gets it too.
+named() {
+	sed "s#^\(PASS\|FAIL\|SKIP\) #\1 $prefix#"
+}
+
+runner unit "$KLEAKCTL_UNIT" "$fixtures" | named | tee "$tmp/all.unit"
+runner cli sh "$here/cli.sh" "$KLEAKCTL" "$fixtures" | named | tee "$tmp/all.cli"
 
 pass=$(cat "$tmp/all.unit" "$tmp/all.cli" | grep -c '^PASS ')
 fail=$(cat "$tmp/all.unit" "$tmp/all.cli" | grep -c '^FAIL ')
-echo "kleakctl: $pass passed, $fail failed"
+echo "kleakctl${prefix:+ ($prefix)}: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -448,11 +448,127 @@ static bool t_parse_concatenated(void)
 	parse_text(&r, two, 2 * n, NULL);
 	free(two);
 	CHECK_U64(r.parse_errors, 0);
+	CHECK_U64(r.count_mismatches, 0);
 	CHECK_U64(r.nobj, 2);
 	CHECK_U64(r.nhdr, 2);
 	CHECK(klt_report_get(&r, KLT_HDR_JIFFIES, &v), "no jiffies");
 	CHECK_U64(v, 3000);
 	CHECK_U64(r.stacks.n, 1);
+	klt_report_free(&r);
+	return true;
+}
+
+/* Every entry of the report, but a backtrace line that changed format. */
+static bool t_parse_unparsable_frames(void)
+{
+	struct klt_report r;
+	char *diag;
+
+	if (!load(&r, "unparsable-frames.report", &diag))
+		return false;
+	CHECK_U64(r.nobj, 0);
+	CHECK_U64(r.skipped_entries, 10);
+	CHECK_U64(r.parse_errors, 10);
+	CHECK_U64(r.count_mismatches, 0);	/* ten entries, as counted */
+	CHECK_U64(klt_report_unparsed(&r), 10);
+	CHECK_U64(r.unparsed_bytes, 5280);
+	CHECK(!klt_report_complete(&r), "report taken as complete");
+	CHECK(!klt_report_empty_input(&r), "header not taken as a report");
+	CHECK_CONTAINS(diag, "test:24: cannot parse: bad backtrace line; entry for object 0xffff888004a1c000 skipped\n");
+	free(diag);
+	klt_report_free(&r);
+	return true;
+}
+
+/* entry_text with more header lines after its magic line. */
+static size_t with_header(char **out, const char *hdr)
+{
+	const char *rest = strchr(entry_text, '\n') + 1;
+	size_t n = strlen(hdr) + sizeof(entry_text);
+
+	*out = xmalloc(n);
+	return snprintf(*out, n, "%.*s%s%s", (int)(rest - entry_text),
+			entry_text, hdr, rest);
+}
+
+static bool t_parse_count_mismatch(void)
+{
+	struct klt_report r;
+	char *diag, *text;
+	size_t n;
+
+	if (!load(&r, "count-mismatch.report", &diag))
+		return false;
+	CHECK_U64(r.parse_errors, 0);
+	CHECK_U64(r.nobj, 2);
+	CHECK_U64(r.count_mismatches, 1);
+	CHECK_U64(r.missing_entries, 1);
+	CHECK_U64(klt_report_unparsed(&r), 1);
+	CHECK(!klt_report_complete(&r), "report taken as complete");
+	CHECK_STR(diag, "kleakctl: test:4: header says leaks: 3, but 2 entries follow\n");
+	free(diag);
+	klt_report_free(&r);
+
+	/* More entries than counted: nothing is missing, still a mismatch. */
+	n = with_header(&text, "# leaks: 0\n");
+	parse_text(&r, text, n, NULL);
+	free(text);
+	CHECK_U64(r.count_mismatches, 1);
+	CHECK_U64(r.missing_entries, 0);
+	klt_report_free(&r);
+
+	/* The right count, the wrong bytes. */
+	n = with_header(&text, "# leaks: 1\n# leaked_bytes: 97\n");
+	parse_text(&r, text, n, &diag);
+	free(text);
+	CHECK_U64(r.count_mismatches, 1);
+	CHECK_CONTAINS(diag, "test:3: header says leaked_bytes: 97, but the entries add up to 96\n");
+	free(diag);
+	klt_report_free(&r);
+
+	n = with_header(&text, "# leaks: 1\n# leaked_bytes: 96\n");
+	parse_text(&r, text, n, NULL);
+	free(text);
+	CHECK(klt_report_complete(&r), "a consistent report rejected");
+	klt_report_free(&r);
+
+	/* scan and stats read the header alone. */
+	klt_report_init(&r, "test", NULL);
+	r.check_counts = false;
+	klt_report_parse(&r, xstrdup("# leaks: 5\n"), 10);
+	CHECK(klt_report_complete(&r), "header-only read checked");
+	klt_report_free(&r);
+	return true;
+}
+
+static bool t_parse_empty_backtrace(void)
+{
+	struct klt_report r;
+	struct klt_grouping gr;
+	struct capture c;
+	char *got;
+
+	if (!load(&r, "empty-backtrace.report", NULL))
+		return false;
+	CHECK_U64(r.nobj, 1);
+	CHECK(klt_report_complete(&r), "an empty backtrace is not damage");
+	CHECK_U64(r.stacks.stk[r.obj[0].stack].n, 0);
+	klt_group_build(&r, NULL, &gr);
+	klt_group_select(&r, NULL, NULL, &gr);
+	/* Every writer walks the empty stack (clang's UBSan watches). */
+	cap_open(&c);
+	klt_print_text(c.f, &r, &gr, NULL, NULL);
+	klt_print_folded(c.f, &r, &gr, NULL);
+	klt_print_json(c.f, &r, &gr, NULL, NULL);
+	got = cap_close(&c);
+	CHECK_CONTAINS(got, "Direct leak of 64 byte(s) in 1 object(s) allocated from:\n    (no backtrace)\n");
+	CHECK_CONTAINS(got, "\n[no backtrace] 64\n");
+	CHECK_CONTAINS(got, "\"stack\": [],");
+	free(got);
+	got = klt_group_key(&r, &gr.g[0]);
+	CHECK_STR(got, "D");
+	free(got);
+	klt_group_free(&gr);
 	klt_report_free(&r);
 	return true;
 }
@@ -727,11 +843,105 @@ static bool t_supp_match_frame(void)
 	CHECK(!klt_supp_match_frame("[leaky_kmalloc]", modf),
 	      "[...] matched a function name");
 	CHECK(klt_supp_match_frame("do_one_initcall", core), "core function");
-	CHECK(!klt_supp_match_frame("do_one", core), "pattern is not a prefix");
+	/* LSan's templates match substrings: leak:kobject hides kobject_add. */
+	CHECK(klt_supp_match_frame("do_one", core), "prefix of a function");
+	CHECK(klt_supp_match_frame("initcall", core), "suffix of a function");
+	CHECK(klt_supp_match_frame("kmalloc", modf), "infix of a function");
+	CHECK(klt_supp_match_frame("kleaktrack", modf), "part of a module");
 	CHECK(klt_supp_match_frame("*initcall*", core), "infix glob");
+	CHECK(klt_supp_match_frame("one*call", core), "inner wildcard");
 	CHECK(klt_supp_match_frame("*", core), "match-all");
+	CHECK(klt_supp_match_frame("^do_one_initcall$", core), "anchored");
+	CHECK(!klt_supp_match_frame("^one_initcall", core), "^ anchors");
+	CHECK(!klt_supp_match_frame("do_one$", core), "$ anchors");
+	/* Brackets delimit the whole module name, as in the frame text. */
+	CHECK(!klt_supp_match_frame("[kleaktrack]", modf), "[part of module]");
+	CHECK(klt_supp_match_frame("leaky]", modf), "end of [module]");
+	/* Offsets are not part of a function name... */
+	CHECK(!klt_supp_match_frame("0x1c", modf), "offset without '+'");
+	CHECK(!klt_supp_match_frame("kmalloc [kleaktrack_leaky]", modf),
+	      "function and module without '+'");
+	/* ... unless the pattern asks for them. */
+	CHECK(klt_supp_match_frame("+0x1c/", modf), "offset with '+'");
+	CHECK(klt_supp_match_frame(modf, modf), "the whole frame text");
+	CHECK(!klt_supp_match_frame("+0x1c/0x40 [kleaktrack_leaky", core),
+	      "'+' pattern on another frame");
 	CHECK(klt_supp_match_frame("0xffffffffc027*", "0xffffffffc0270123"),
 	      "bare address");
+	CHECK(klt_supp_match_frame("c027", "0xffffffffc0270123"),
+	      "part of a bare address");
+	return true;
+}
+
+static bool t_template_match(void)
+{
+	static const struct {
+		const char *pat, *s;
+		bool want;
+	} cases[] = {
+		{ "abc", "abc", true },
+		{ "b", "abc", true },
+		{ "abcd", "abc", false },
+		{ "", "abc", true },
+		{ "abc", "", false },		/* LSan: never an empty name */
+		{ "*", "", false },
+		{ "a*c", "abbbc", true },
+		{ "a*c", "cba", false },
+		{ "a**c", "ac", true },
+		{ "^ab", "abc", true },
+		{ "^bc", "abc", false },
+		{ "*^bc", "abc", false },	/* '^' only anchors in front */
+		{ "^*bc", "abc", true },
+		{ "bc$", "abc", true },
+		{ "ab$", "abc", false },
+		{ "a*$", "abc", true },
+		{ "a*b$", "abab", true },	/* the last 'b', not the first */
+		{ "^abc$", "abc", true },
+		{ "^ab$", "abc", false },
+		{ "^a*c$", "abc", true },
+		{ "^a*a$", "a", false },	/* the two a's may not overlap */
+		{ "b*b", "abc", false },
+		{ "^", "x", true },
+		{ "$", "x", true },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bool got = klt_template_match(cases[i].pat, cases[i].s,
+					      strlen(cases[i].s));
+
+		CHECK(got == cases[i].want, "'%s' on '%s' is %s",
+		      cases[i].pat, cases[i].s, got ? "a match" : "no match");
+	}
+	return true;
+}
+
+/* The frame nearest the allocation decides, then module before function. */
+static bool t_supp_credit_order(void)
+{
+	static const char text[] =
+		"leak:do_one_initcall\nleak:leaky_kmalloc\n"
+		"leak:[kleaktrack_leaky]\n";
+	struct klt_report r;
+	struct klt_grouping gr;
+	struct klt_supps s;
+
+	if (!load(&r, "realistic.report", NULL))
+		return false;
+	klt_supps_init(&s);
+	CHECK(!klt_supps_parse(&s, "t.supp", text, sizeof(text) - 1, stderr),
+	      "cannot parse");
+	klt_group_build(&r, NULL, &gr);
+	klt_group_select(&r, NULL, &s, &gr);
+	CHECK_U64(gr.nshown, 0);
+	/* Frame #1 of the module's groups matches by module first. */
+	CHECK_U64(s.v[2].groups, 4);
+	/* Only the kobject group, whose first matching frame is #6. */
+	CHECK_U64(s.v[0].groups, 1);
+	CHECK_U64(s.v[0].bytes, 32);
+	CHECK_U64(s.v[1].groups, 0);
+	klt_group_free(&gr);
+	klt_supps_free(&s);
+	klt_report_free(&r);
 	return true;
 }
 
@@ -1164,6 +1374,9 @@ int main(int argc, char **argv)
 	run("parse-crlf", t_parse_crlf);
 	run("parse-nul-byte", t_parse_nul_byte);
 	run("parse-concatenated", t_parse_concatenated);
+	run("parse-unparsable-frames", t_parse_unparsable_frames);
+	run("parse-count-mismatch", t_parse_count_mismatch);
+	run("parse-empty-backtrace", t_parse_empty_backtrace);
 	run("parse-diag-limit", t_parse_diag_limit);
 	run("parse-bad-header-value", t_parse_bad_header_value);
 	run("parse-numbers", t_parse_numbers);
@@ -1174,6 +1387,8 @@ int main(int argc, char **argv)
 	run("group-filters", t_group_filters);
 	run("group-module-filter", t_group_module_filter);
 	run("supp-match-frame", t_supp_match_frame);
+	run("template-match", t_template_match);
+	run("supp-credit-order", t_supp_credit_order);
 	run("supp-parse", t_supp_parse);
 	run("supp-parse-bad", t_supp_parse_bad);
 	run("supp-counts", t_supp_counts);

@@ -18,10 +18,15 @@
 /* Version of the JSON document "kleakctl report --json" prints. */
 #define KLT_JSON_VERSION	1
 
-/* Exit statuses, part of the CI contract. */
+/*
+ * Exit statuses, part of the CI contract. When several apply, the
+ * highest in this order wins: ERROR, UNPARSED, LEAKS, OK. UNPARSED beats
+ * LEAKS because the leaks found are then not all the leaks there are.
+ */
 #define KLT_EXIT_OK		0
 #define KLT_EXIT_LEAKS		1
 #define KLT_EXIT_ERROR		2
+#define KLT_EXIT_UNPARSED	3
 
 #define KLT_NONE		UINT32_MAX
 
@@ -128,7 +133,11 @@ struct klt_report {
 	struct klt_stacktab stacks;
 	unsigned parse_errors;	/* "cannot parse" diagnostics, shown or not */
 	unsigned skipped_entries;
+	unsigned count_mismatches; /* reports whose header disagrees */
+	uint64_t missing_entries; /* counted by a header, absent from the text */
+	uint64_t unparsed_bytes; /* sizes of the skipped entries, where read */
 	unsigned lines;
+	bool check_counts;	/* header-only reads set this false */
 	FILE *diag;		/* where diagnostics go, NULL = nowhere */
 	unsigned diag_max;	/* show at most this many, then one notice */
 };
@@ -140,6 +149,8 @@ void klt_report_free(struct klt_report *r);
 bool klt_report_get(const struct klt_report *r, const char *key,
 		    uint64_t *val);
 bool klt_report_empty_input(const struct klt_report *r);
+bool klt_report_complete(const struct klt_report *r);
+uint64_t klt_report_unparsed(const struct klt_report *r);
 uint64_t klt_jiffies_delta(uint64_t now, uint64_t then);
 
 /*
@@ -219,7 +230,7 @@ size_t klt_group_addresses(const struct klt_report *r,
 
 /* suppress.c */
 struct klt_supp {
-	char *pattern;		/* the glob after "leak:" */
+	char *pattern;		/* the LSan-style template after "leak:" */
 	char *file;
 	unsigned line;
 	uint64_t groups, objects, bytes;
@@ -235,6 +246,7 @@ void klt_supps_free(struct klt_supps *s);
 int klt_supps_load(struct klt_supps *s, const char *path, FILE *err);
 int klt_supps_parse(struct klt_supps *s, const char *name, const char *buf,
 		    size_t len, FILE *err);
+bool klt_template_match(const char *pat, const char *s, size_t n);
 bool klt_supp_match_frame(const char *pattern, const char *frame);
 int klt_supps_match(const struct klt_supps *s, const struct klt_report *r,
 		    uint32_t stack);
@@ -273,11 +285,13 @@ struct klt_output_opts {
 	const struct klt_filter *filter;
 };
 
+void klt_put_clean(FILE *f, const char *s);
 void klt_print_text(FILE *f, const struct klt_report *r,
 		    const struct klt_grouping *gr, const struct klt_supps *s,
 		    const struct klt_output_opts *o);
 void klt_print_group(FILE *f, const struct klt_report *r,
 		     const struct klt_group *g);
+void klt_print_unparsed(FILE *f, const struct klt_report *r);
 void klt_print_folded(FILE *f, const struct klt_report *r,
 		      const struct klt_grouping *gr,
 		      const struct klt_output_opts *o);

@@ -3,9 +3,10 @@
  * kleakctl: the command line front end of kleaktrack.
  *
  * Exit status is a contract with CI scripts: 0 no leaks (after filters
- * and suppressions), 1 leaks found, 2 usage or environment error. Parse
- * warnings about single report entries do not change it; only a report
- * of which nothing at all could be read is an error.
+ * and suppressions), 1 leaks found, 2 usage or environment error, 3 the
+ * report was not fully parsed. "report" fails closed: an entry it cannot
+ * read, or a header count that disagrees with the entries, may hide a
+ * leak, so it is never status 0 and beats status 1 (see kleakctl.h).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -40,7 +41,8 @@ static const char usage_main[] =
 "  help     show the help of a command\n"
 "\n"
 "Run 'kleakctl COMMAND --help' for the options of a command.\n"
-"Exit status: 0 no leaks, 1 leaks found (report), 2 usage or environment error.\n"
+"Exit status: 0 no leaks, 1 leaks found (report), 2 usage or environment error,\n"
+"3 report not fully parsed (report).\n"
 "Environment: KLEAKTRACK_DEBUGFS, KLEAKTRACK_DEVICE, KLEAKTRACK_DEBUGFS_CMD,\n"
 "KLEAKTRACK_PARAMS\n"
 "(see kleakctl(8)).\n";
@@ -72,14 +74,17 @@ static const char usage_report[] =
 "  --min-age SEC        ignore objects younger than SEC seconds\n"
 "  --min-size N         ignore objects smaller than N bytes\n"
 "  --module NAME        keep groups with a frame in module NAME (a glob)\n"
-"  --suppress FILE      apply a suppression file (leak:<glob> lines);\n"
-"                       may be given more than once\n"
+"  --suppress FILE      apply a suppression file (leak:<pattern> lines, as\n"
+"                       LeakSanitizer matches them); may be repeated\n"
 "  --limit N            print at most N groups (the summary counts all)\n"
 "  --fail-on=direct|any what makes the exit status 1 (default: any)\n"
 "  -h, --help           show this help\n"
 "\n"
 "Exit status: 0 no leaks left after filters and suppressions, 1 leaks,\n"
-"2 usage or environment error, or a report of which nothing could be read.\n";
+"2 usage or environment error, or a report of which nothing could be read,\n"
+"3 the report was not fully parsed (an entry kleakctl cannot read, or a\n"
+"header count that disagrees with the entries), with or without leaks;\n"
+"no filter or suppression hides it.\n";
 
 static const char usage_clear[] =
 "Usage: kleakctl clear\n"
@@ -134,6 +139,10 @@ static const char usage_help[] =
 static const char *cmd_name = "kleakctl";
 static const char *cmd_usage = usage_main;
 
+/*
+ * One line that names the problem and one that says where help is: the
+ * whole usage would push the actual error off a CI log's screen.
+ */
 __attribute__((format(printf, 1, 2)))
 static int usage_error(const char *fmt, ...)
 {
@@ -143,8 +152,8 @@ static int usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputs("\n\n", stderr);
-	fputs(cmd_usage, stderr);
+	fprintf(stderr, "\nTry '%s --help' for more information.\n",
+		cmd_name);
 	return KLT_EXIT_ERROR;
 }
 
@@ -154,13 +163,19 @@ static int help(void)
 	return KLT_EXIT_OK;
 }
 
-/* getopt_long's '?' or ':' turned into our message. */
+/*
+ * getopt_long's '?' or ':' turned into our message. For a short option
+ * optopt is the letter, and argv[optind - 1] may be the word before it:
+ * in "-xy" getopt has not moved past the word when it rejects the x.
+ * For a long option optopt is 0 (unknown) or its value, which is
+ * outside the letters here (missing value), and argv[optind - 1] is it.
+ */
 static int bad_option(int c, char **argv)
 {
 	const char *opt = argv[optind - 1];
 	char buf[3] = { '-', (char)optopt, 0 };
 
-	if (optopt && opt[0] == '-' && opt[1] != '-')
+	if (optopt > ' ' && optopt < 0x7f && strncmp(opt, "--", 2))
 		opt = buf;
 	if (c == ':')
 		return usage_error("option '%s' needs a value", opt);
@@ -251,6 +266,7 @@ static int scan_once(struct scan_result *res)
 	if (rc)
 		return rc;
 	klt_report_init(&r, klt_debugfs_path(), stderr);
+	r.check_counts = false;		/* the header without its entries */
 	klt_report_parse(&r, buf, len);
 	if (klt_report_get(&r, KLT_HDR_NEW_LEAKS, &n) &&
 	    klt_report_get(&r, KLT_HDR_NEW_BYTES, &b)) {
@@ -360,14 +376,43 @@ static int filter_option(int c, struct klt_filter *f, struct klt_supps *s,
 	return 0;
 }
 
+/* The one line a CI log needs when the report was not fully read. */
 static void parse_warnings(const struct klt_report *r)
 {
-	if (!r->parse_errors)
+	uint64_t n = klt_report_unparsed(r);
+
+	if (klt_report_complete(r))
 		return;
 	fprintf(stderr,
-		"kleakctl: %s: %u parse error(s), %u entr%s skipped; they are not counted above\n",
+		"kleakctl: %s: report not fully parsed: %u parse error(s), %u entr%s skipped",
 		r->source, r->parse_errors, r->skipped_entries,
 		r->skipped_entries == 1 ? "y" : "ies");
+	if (r->count_mismatches)
+		fprintf(stderr, ", %u header count(s) disagree (%llu entr%s missing)",
+			r->count_mismatches, (unsigned long long)r->missing_entries,
+			r->missing_entries == 1 ? "y" : "ies");
+	fprintf(stderr, "; %llu unparsed entr%s not counted above; exit status %d\n",
+		(unsigned long long)n, n == 1 ? "y" : "ies",
+		KLT_EXIT_UNPARSED);
+}
+
+/*
+ * LSan lists the suppressions that were used; a stale one, which no
+ * longer matches anything, is as worth knowing: the leak it was written
+ * for is gone or has moved, and the suppression may hide a new one.
+ */
+static void unused_suppressions(const struct klt_supps *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const struct klt_supp *sp = &s->v[i];
+
+		if (sp->groups)
+			continue;
+		fprintf(stderr, "kleakctl: %s:%u: warning: suppression 'leak:",
+			sp->file, sp->line);
+		klt_put_clean(stderr, sp->pattern);
+		fputs("' matched nothing\n", stderr);
+	}
 }
 
 static int cmd_report(int argc, char **argv)
@@ -477,8 +522,11 @@ static int cmd_report(int argc, char **argv)
 	else
 		klt_print_text(stdout, &r, &gr, &supps, &out);
 	fflush(stdout);
+	unused_suppressions(&supps);
 	parse_warnings(&r);
-	if (fail_direct)
+	if (!klt_report_complete(&r))
+		rc = KLT_EXIT_UNPARSED;
+	else if (fail_direct)
 		rc = gr.totals.direct_objects ? KLT_EXIT_LEAKS : KLT_EXIT_OK;
 	else
 		rc = gr.totals.groups ? KLT_EXIT_LEAKS : KLT_EXIT_OK;
@@ -636,6 +684,8 @@ static int cmd_stats(int argc, char **argv)
 	if (rc)
 		return rc;
 	klt_report_init(&r, file ? file : klt_debugfs_path(), stderr);
+	/* stats shows the header; its counts are report's business. */
+	r.check_counts = false;
 	klt_report_parse(&r, buf, len);
 
 	if (!file) {
@@ -819,6 +869,7 @@ static int cmd_watch(int argc, char **argv)
 	struct klt_supps supps;
 	struct klt_strtab seen;
 	uint64_t interval = 30, count = 0;
+	uint64_t last_unparsed = 0;	/* +1, 0 = complete last time */
 	bool bad;
 	int c, rc = KLT_EXIT_ERROR;
 
@@ -858,6 +909,7 @@ static int cmd_watch(int argc, char **argv)
 		struct klt_grouping gr;
 		struct klt_report r;
 		uint32_t *fresh;
+		uint64_t unparsed;
 		size_t nfresh = 0;
 		char *buf;
 		size_t len;
@@ -893,20 +945,34 @@ static int cmd_watch(int argc, char **argv)
 				fresh[nfresh++] = gr.shown[i];
 			free(key);
 		}
-		if (nfresh) {
+		/*
+		 * Unparsed entries are shown like a new group whenever their
+		 * number changes: they may hide one, and a filter cannot
+		 * tell.
+		 */
+		unparsed = klt_report_complete(&r) ? 0 :
+			   klt_report_unparsed(&r) + 1;
+		if (nfresh || (unparsed && unparsed != last_unparsed)) {
 			char stamp[32];
 			time_t t = time(NULL);
 
 			strftime(stamp, sizeof(stamp), "%H:%M:%S",
 				 localtime(&t));
-			printf("[%s] %zu new leak group(s):\n\n", stamp,
-			       nfresh);
+			if (nfresh)
+				printf("[%s] %zu new leak group(s):\n\n", stamp,
+				       nfresh);
 			for (size_t i = 0; i < nfresh; i++) {
 				klt_print_group(stdout, &r, &gr.g[fresh[i]]);
 				putchar('\n');
 			}
+			if (unparsed && unparsed != last_unparsed) {
+				printf("[%s] report not fully parsed:\n\n",
+				       stamp);
+				klt_print_unparsed(stdout, &r);
+			}
 			fflush(stdout);
 		}
+		last_unparsed = unparsed;
 		free(fresh);
 		klt_group_free(&gr);
 		klt_report_free(&r);
@@ -963,8 +1029,12 @@ int main(int argc, char **argv)
 	static char name[64];
 	const struct command *c;
 
-	if (argc < 2)
-		return usage_error("no command given");
+	/* No command at all: the list of commands is the useful answer. */
+	if (argc < 2) {
+		fputs("kleakctl: no command given\n\n", stderr);
+		fputs(usage_main, stderr);
+		return KLT_EXIT_ERROR;
+	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
 		return help();
 	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {

@@ -9,8 +9,11 @@
 
 #include "kleakctl.h"
 
-/* comm and cache names are not trusted to be printable. */
-static void put_clean(FILE *f, const char *s)
+/*
+ * comm and cache names are not trusted to be printable: any process can
+ * name itself with prctl(PR_SET_NAME), escape sequences included.
+ */
+void klt_put_clean(FILE *f, const char *s)
 {
 	for (; *s; s++)
 		fputc(*s >= 0x20 && *s < 0x7f ? *s : '?', f);
@@ -30,6 +33,9 @@ static const uint32_t *stack_frames(const struct klt_report *r, uint32_t stack,
 	const struct klt_stack *s = &r->stacks.stk[stack];
 
 	*n = s->n;
+	/* A report of empty stacks has no frame table: NULL + 0 is UB. */
+	if (!s->n)
+		return NULL;
 	return r->stacks.frames + s->off;
 }
 
@@ -41,7 +47,7 @@ static void put_list(FILE *f, const struct klt_report *r, const char *one,
 	for (unsigned i = 0; i < n; i++) {
 		if (i)
 			fputc(',', f);
-		put_clean(f, klt_str(&r->str, ids[i]));
+		klt_put_clean(f, klt_str(&r->str, ids[i]));
 	}
 	if (unknown)
 		fputs(n ? ",?" : "?", f);
@@ -60,7 +66,7 @@ void klt_print_group(FILE *f, const struct klt_report *r,
 		(unsigned long long)g->bytes, (unsigned long long)g->objects);
 	for (uint32_t i = 0; i < n; i++) {
 		fprintf(f, "    #%u ", i);
-		put_clean(f, klt_str(&r->str, fr[i]));
+		klt_put_clean(f, klt_str(&r->str, fr[i]));
 		fputc('\n', f);
 	}
 	if (!n)
@@ -100,12 +106,34 @@ static void print_suppressions(FILE *f, const struct klt_supps *s)
 		if (!any)
 			fputs("Suppressions used:\n", f);
 		any = true;
-		fprintf(f, "  %llu group(s), %llu byte(s): leak:%s\n",
+		fprintf(f, "  %llu group(s), %llu byte(s): leak:",
 			(unsigned long long)sp->groups,
-			(unsigned long long)sp->bytes, sp->pattern);
+			(unsigned long long)sp->bytes);
+		klt_put_clean(f, sp->pattern);
+		fputc('\n', f);
 	}
 	if (any)
 		fputc('\n', f);
+}
+
+/*
+ * An entry as the kernel printed it, but with the bytes a terminal would
+ * act on replaced, as in every other output. Newlines and tabs are kept,
+ * and a CR before a newline dropped, so the result is still a report
+ * kleakctl can read back.
+ */
+static void put_raw(FILE *f, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = s[i];
+
+		if (c == '\r' && i + 1 < n && s[i + 1] == '\n')
+			continue;
+		if (c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7f))
+			fputc(c, f);
+		else
+			fputc('?', f);
+	}
 }
 
 static void print_raw(FILE *f, const struct klt_report *r,
@@ -121,11 +149,39 @@ static void print_raw(FILE *f, const struct klt_report *r,
 
 		if (gr->group_of[i] == KLT_NONE || !show[gr->group_of[i]])
 			continue;
-		fwrite(r->buf + o->raw_off, 1, o->raw_len, f);
+		put_raw(f, r->buf + o->raw_off, o->raw_len);
 		if (o->raw_len && r->buf[o->raw_off + o->raw_len - 1] != '\n')
 			fputc('\n', f);
 	}
 	free(show);
+}
+
+/*
+ * What the report holds beyond the groups: entries that could not be
+ * read, or a header that counts entries the text does not have. It is
+ * printed whatever the filters, suppressions and --limit, because nobody
+ * can tell what it would have matched.
+ */
+void klt_print_unparsed(FILE *f, const struct klt_report *r)
+{
+	uint64_t n = klt_report_unparsed(r);
+
+	if (klt_report_complete(r))
+		return;
+	fprintf(f, "Unparsed entries: %llu entr%s of at least %llu byte(s) could not be read:\n",
+		(unsigned long long)n, n == 1 ? "y" : "ies",
+		(unsigned long long)r->unparsed_bytes);
+	if (r->parse_errors)
+		fprintf(f, "    %u parse error(s), %u entr%s skipped (see standard error)\n",
+			r->parse_errors, r->skipped_entries,
+			r->skipped_entries == 1 ? "y" : "ies");
+	if (r->count_mismatches)
+		fprintf(f, "    %u header count(s) disagree with the entries, %llu entr%s missing\n",
+			r->count_mismatches,
+			(unsigned long long)r->missing_entries,
+			r->missing_entries == 1 ? "y" : "ies");
+	fputs("    not in the SUMMARY; no filter or suppression applies to them\n\n",
+	      f);
 }
 
 void klt_print_text(FILE *f, const struct klt_report *r,
@@ -156,6 +212,7 @@ void klt_print_text(FILE *f, const struct klt_report *r,
 			gr->nshown - limit, limit, (unsigned long long)bytes,
 			(unsigned long long)objs);
 	}
+	klt_print_unparsed(f, r);
 	print_suppressions(f, s);
 	fprintf(f, "SUMMARY: %llu byte(s) leaked in %llu object(s).\n",
 		(unsigned long long)(t->direct_bytes + t->indirect_bytes),
@@ -210,6 +267,11 @@ void klt_print_folded(FILE *f, const struct klt_report *r,
 			fputs("[no backtrace]", f);
 		fprintf(f, " %llu\n", (unsigned long long)g->bytes);
 	}
+	/* Weight 0 would vanish from the flame graph: at least 1. */
+	if (!klt_report_complete(r))
+		fprintf(f, "[unparsed entries] %llu\n",
+			(unsigned long long)(r->unparsed_bytes ?
+					     r->unparsed_bytes : 1));
 }
 
 void klt_print_json_header(struct klt_json *j, const struct klt_report *r)
@@ -296,6 +358,44 @@ static void json_group(struct klt_json *j, const struct klt_report *r,
 		klt_json_addr(j, addrs[i]);
 	klt_json_end_array(j);
 	free(addrs);
+	klt_json_end_object(j);
+}
+
+/*
+ * The unparsed entries as one more group, with every key a leak group
+ * has, so a consumer that walks "groups" meets it instead of skipping
+ * an unknown key.
+ */
+static void json_unparsed(struct klt_json *j, const struct klt_report *r)
+{
+	klt_json_begin_object(j, false);
+	klt_json_key(j, "kind");
+	klt_json_str(j, "unparsed");
+	klt_json_key(j, "bytes");
+	klt_json_u64(j, r->unparsed_bytes);
+	klt_json_key(j, "objects");
+	klt_json_u64(j, klt_report_unparsed(r));
+	klt_json_key(j, "stack");
+	klt_json_begin_array(j, true);
+	klt_json_end_array(j);
+	klt_json_key(j, "modules");
+	klt_json_begin_array(j, true);
+	klt_json_end_array(j);
+	klt_json_key(j, "caches");
+	klt_json_begin_array(j, true);
+	klt_json_end_array(j);
+	klt_json_key(j, "comms");
+	klt_json_begin_array(j, true);
+	klt_json_end_array(j);
+	klt_json_key(j, "age_min_s");
+	klt_json_null(j);
+	klt_json_key(j, "age_max_s");
+	klt_json_null(j);
+	klt_json_key(j, "sample");
+	klt_json_null(j);
+	klt_json_key(j, "addresses");
+	klt_json_begin_array(j, true);
+	klt_json_end_array(j);
 	klt_json_end_object(j);
 }
 
@@ -416,12 +516,24 @@ void klt_print_json(FILE *f, const struct klt_report *r,
 	klt_json_u64(&j, r->nobj);
 	klt_json_key(&j, "skipped_entries");
 	klt_json_u64(&j, r->skipped_entries);
+	klt_json_key(&j, "complete");
+	klt_json_bool(&j, klt_report_complete(r));
+	klt_json_key(&j, "unparsed_entries");
+	klt_json_u64(&j, klt_report_unparsed(r));
+	klt_json_key(&j, "unparsed_bytes");
+	klt_json_u64(&j, r->unparsed_bytes);
+	klt_json_key(&j, "missing_entries");
+	klt_json_u64(&j, r->missing_entries);
+	klt_json_key(&j, "header_mismatches");
+	klt_json_u64(&j, r->count_mismatches);
 	klt_json_end_object(&j);
 
 	klt_json_key(&j, "groups");
 	klt_json_begin_array(&j, false);
 	for (size_t i = 0; i < limit; i++)
 		json_group(&j, r, gr, &gr->g[gr->shown[i]]);
+	if (!klt_report_complete(r))
+		json_unparsed(&j, r);
 	klt_json_end_array(&j);
 
 	klt_json_key(&j, "suppressed");

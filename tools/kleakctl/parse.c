@@ -10,6 +10,11 @@
  * the rest of the report. Unknown "# key: value" header lines and unknown
  * "key: value" lines inside an entry are skipped silently, so a newer
  * module can add fields without breaking an older kleakctl.
+ *
+ * Forgiving is not the same as quiet: every entry that was skipped, and
+ * every header whose "leaks" or "leaked_bytes" disagrees with the entries
+ * that follow it, is counted, so that the caller can fail closed (a
+ * change in the module's output must not turn a CI gate green).
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -39,6 +44,15 @@ struct pstate {
 	char *line;		/* NUL-terminated copy of the current line */
 	size_t linecap;
 	bool warned_version;
+	bool size_known;	/* the current entry's object line was read */
+	/*
+	 * The report being read, from its magic line (or the start) to the
+	 * next: reports pasted together are checked each against its own
+	 * header.
+	 */
+	unsigned sec_leaks_line, sec_bytes_line; /* 0: no such header */
+	uint64_t sec_leaks, sec_leak_bytes;
+	uint64_t sec_entries, sec_skipped, sec_bytes;
 };
 
 void klt_report_init(struct klt_report *r, const char *source, FILE *diag)
@@ -47,6 +61,7 @@ void klt_report_init(struct klt_report *r, const char *source, FILE *diag)
 	r->source = source;
 	r->diag = diag;
 	r->diag_max = 20;
+	r->check_counts = true;
 	klt_strtab_init(&r->str);
 	klt_stacktab_init(&r->stacks);
 }
@@ -108,6 +123,15 @@ static void diag(struct pstate *p, unsigned line, const char *fmt, ...)
 	fputc('\n', r->diag);
 }
 
+static void entry_skipped(struct pstate *p)
+{
+	p->r->skipped_entries++;
+	p->sec_skipped++;
+	if (p->size_known)
+		p->r->unparsed_bytes += p->cur.size;
+	p->skipping = true;
+}
+
 __attribute__((format(printf, 2, 3)))
 static void entry_fail(struct pstate *p, const char *fmt, ...)
 {
@@ -119,8 +143,7 @@ static void entry_fail(struct pstate *p, const char *fmt, ...)
 	va_end(ap);
 	diag(p, p->lineno, "%s; entry for object 0x%llx skipped", msg,
 	     (unsigned long long)p->cur.addr);
-	p->r->skipped_entries++;
-	p->skipping = true;
+	entry_skipped(p);
 }
 
 static bool starts_with(const char *s, const char *prefix)
@@ -235,6 +258,51 @@ static struct klt_hdr *header_set(struct klt_report *r, const char *key,
 	return h;
 }
 
+__attribute__((format(printf, 3, 4)))
+static void mismatch(struct pstate *p, unsigned line, const char *fmt, ...)
+{
+	struct klt_report *r = p->r;
+	va_list ap;
+
+	r->count_mismatches++;
+	if (!r->diag)
+		return;
+	fprintf(r->diag, "kleakctl: %s:%u: ", r->source, line);
+	va_start(ap, fmt);
+	vfprintf(r->diag, fmt, ap);
+	va_end(ap);
+	fputc('\n', r->diag);
+}
+
+/*
+ * The end of one report: its header's counts against its entries. The
+ * byte count is only compared when every entry was read, since a skipped
+ * entry may have no readable size; the entry count already disagrees
+ * with what was parsed then.
+ */
+static void section_end(struct pstate *p)
+{
+	if (p->r->check_counts && p->sec_leaks_line &&
+	    p->sec_entries != p->sec_leaks) {
+		mismatch(p, p->sec_leaks_line,
+			 "header says %s: %llu, but %llu entr%s follow",
+			 KLT_HDR_LEAKS, (unsigned long long)p->sec_leaks,
+			 (unsigned long long)p->sec_entries,
+			 p->sec_entries == 1 ? "y" : "ies");
+		if (p->sec_leaks > p->sec_entries)
+			p->r->missing_entries += p->sec_leaks - p->sec_entries;
+	} else if (p->r->check_counts && p->sec_bytes_line &&
+		   !p->sec_skipped && p->sec_bytes != p->sec_leak_bytes) {
+		mismatch(p, p->sec_bytes_line,
+			 "header says %s: %llu, but the entries add up to %llu",
+			 KLT_HDR_LEAK_BYTES,
+			 (unsigned long long)p->sec_leak_bytes,
+			 (unsigned long long)p->sec_bytes);
+	}
+	p->sec_leaks_line = p->sec_bytes_line = 0;
+	p->sec_entries = p->sec_skipped = p->sec_bytes = 0;
+}
+
 static void header_line(struct pstate *p, const char *s)
 {
 	static const char magic[] = "# kleaktrack report v";
@@ -253,6 +321,7 @@ static void header_line(struct pstate *p, const char *s)
 			     excerpt(s, buf, sizeof(buf)));
 			return;
 		}
+		section_end(p);
 		r->has_magic = true;
 		r->version = v;
 		if (v != 1 && !p->warned_version && r->diag) {
@@ -280,6 +349,13 @@ static void header_line(struct pstate *p, const char *s)
 	if (!h->is_num && is_known_key(h->key))
 		diag(p, p->lineno, "header '%s' is not an unsigned number: '%s'",
 		     h->key, excerpt(h->val, buf, sizeof(buf)));
+	if (h->is_num && !strcmp(h->key, KLT_HDR_LEAKS)) {
+		p->sec_leaks = h->num;
+		p->sec_leaks_line = p->lineno;
+	} else if (h->is_num && !strcmp(h->key, KLT_HDR_LEAK_BYTES)) {
+		p->sec_leak_bytes = h->num;
+		p->sec_bytes_line = p->lineno;
+	}
 }
 
 bool klt_report_get(const struct klt_report *r, const char *key,
@@ -316,13 +392,14 @@ static void entry_begin(struct pstate *p, const char *s, size_t off,
 	p->phase = PH_HEAD;
 	p->seen_comm = p->seen_leak = p->seen_cache = p->seen_bt = false;
 	p->nframes = 0;
+	p->size_known = false;
+	p->sec_entries++;
 
 	if (!take_hex(&q, &p->cur.addr) || !take(&q, " (size ") ||
 	    !take_u64(&q, &p->cur.size) || !take(&q, ")")) {
 		diag(p, p->lineno, "bad object line '%s'; entry skipped",
 		     excerpt(s, buf, sizeof(buf)));
-		p->r->skipped_entries++;
-		p->skipping = true;
+		entry_skipped(p);
 		return;
 	}
 	/* kmemleak ends the line with ':'; tolerate its absence. */
@@ -330,9 +407,10 @@ static void entry_begin(struct pstate *p, const char *s, size_t off,
 	if (*q) {
 		diag(p, p->lineno, "bad object line '%s'; entry skipped",
 		     excerpt(s, buf, sizeof(buf)));
-		p->r->skipped_entries++;
-		p->skipping = true;
+		entry_skipped(p);
+		return;
 	}
+	p->size_known = true;
 }
 
 static void entry_commit(struct pstate *p)
@@ -346,6 +424,7 @@ static void entry_commit(struct pstate *p)
 	p->cur.stack = klt_stack_intern(&r->stacks, p->frames, p->nframes);
 	p->cur.raw_len = p->entry_end - p->cur.raw_off;
 	r->obj[r->nobj++] = p->cur;
+	p->sec_bytes += p->cur.size;
 }
 
 static void entry_end(struct pstate *p)
@@ -360,7 +439,7 @@ static void entry_end(struct pstate *p)
 		     "truncated entry for object 0x%llx (no %s line); entry skipped",
 		     (unsigned long long)p->cur.addr,
 		     !p->seen_comm ? "comm" : "backtrace");
-		p->r->skipped_entries++;
+		entry_skipped(p);
 		return;
 	}
 	entry_commit(p);
@@ -676,6 +755,7 @@ void klt_report_parse(struct klt_report *r, char *buf, size_t len)
 		pos = next;
 	}
 	entry_end(&p);
+	section_end(&p);
 	r->lines = p.lineno;
 	compute_ages(r);
 	free(p.frames);
@@ -686,6 +766,18 @@ void klt_report_parse(struct klt_report *r, char *buf, size_t len)
 bool klt_report_empty_input(const struct klt_report *r)
 {
 	return !r->has_magic && !r->nhdr && !r->nobj && r->parse_errors;
+}
+
+/* Every line understood, and every header agrees with its entries. */
+bool klt_report_complete(const struct klt_report *r)
+{
+	return !r->parse_errors && !r->count_mismatches;
+}
+
+/* Entries that are leaks for all we know but are not in r->obj. */
+uint64_t klt_report_unparsed(const struct klt_report *r)
+{
+	return r->skipped_entries + r->missing_entries;
 }
 
 void klt_frame_split(const char *frame, struct klt_frame_parts *p)

@@ -3,17 +3,30 @@
  * LeakSanitizer-style suppression files:
  *
  *   # comment
- *   leak:leaky_kmalloc          function name (offsets ignored)
- *   leak:leaky_*+0x1c/0x40      the full "func+off/size"
- *   leak:kleaktrack_leaky       module name
- *   leak:[kleaktrack_*]         module name only, glob inside the brackets
+ *   leak:kobject                a substring of a function or module name
+ *   leak:^kobject_add$          anchored at either end
+ *   leak:leaky_*_alloc          '*' matches any run of characters
+ *   leak:[kleaktrack_leaky]     the module, as the backtrace brackets it
+ *   leak:leaky_*+0x1c/0x40      with a '+': the frame text, offsets too
  *
- * A pattern is an fnmatch(3) glob; a group is suppressed when the pattern
- * matches any frame of its stack. The first matching suppression in file
- * order gets the credit in the "Suppressions used" table.
+ * The patterns are matched the way LSan matches its "leak:" templates
+ * (TemplateMatch in compiler-rt's sanitizer_common): the pattern, split
+ * at each '*', must appear in order as substrings; a leading '^' and a
+ * trailing '$' anchor it. Users of LSan expect "leak:foo" to catch
+ * foo_bar, and kleakctl claims LSan's style, so it does the same.
+ *
+ * LSan matches each frame's module, function and source file; a kernel
+ * backtrace has no file names, and the core kernel's frames no module.
+ * The module is tried bare and in the brackets the kernel prints around
+ * it, so "leak:[mod]" matches exactly module mod, as matching the frame
+ * text literally would. Offsets are not part of a function name, so only
+ * a pattern that asks for them (it has a '+') sees the whole frame text.
+ *
+ * As in LSan, frames are tried from the allocation site outwards, each
+ * first by module and then by function, and the first suppression (in
+ * file order) that matches the first matching frame gets the credit.
  */
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,37 +132,96 @@ int klt_supps_load(struct klt_supps *s, const char *path, FILE *err)
 	return e;
 }
 
-static bool match_part(const char *pattern, const char *s, size_t n)
+static const char *find(const char *s, size_t n, const char *w, size_t wn)
 {
-	char buf[512];
+	for (size_t i = 0; wn <= n && i <= n - wn; i++)
+		if (!memcmp(s + i, w, wn))
+			return s + i;
+	return NULL;
+}
 
-	if (!s || n >= sizeof(buf))
+/*
+ * LSan's template semantics on s[0..n). Unlike LSan's loop, the last
+ * piece of a '$'-anchored pattern is looked for at the end rather than
+ * at its first occurrence, so "leak:a*b$" matches "abab" too.
+ */
+bool klt_template_match(const char *pat, const char *s, size_t n)
+{
+	size_t plen = strlen(pat), pos = 0;
+	bool start = false, end = false;
+	const char *seg, *pend;
+
+	if (!s || !n)
+		return false;	/* LSan: nothing matches an unknown name */
+	if (*pat == '^') {
+		start = true;
+		pat++;
+		plen--;
+	}
+	if (plen && pat[plen - 1] == '$') {
+		end = true;
+		plen--;
+	}
+	pend = pat + plen;
+	for (seg = pat;; seg++) {
+		const char *star = memchr(seg, '*', pend - seg);
+		size_t len = (star ? star : pend) - seg;
+		bool first = seg == pat;
+
+		if (!star && end) {
+			if (len > n - pos || memcmp(s + n - len, seg, len))
+				return false;
+			return !(first && start) || len == n;
+		}
+		if (first && start) {
+			if (len > n || memcmp(s, seg, len))
+				return false;
+			pos = len;
+		} else if (len) {
+			const char *hit = find(s + pos, n - pos, seg, len);
+
+			if (!hit)
+				return false;
+			pos = hit - s + len;
+		}
+		if (!star)
+			return true;
+		seg = star;
+	}
+}
+
+/* "[mod]", as the backtrace prints it; false if there is no module. */
+static bool match_module(const char *pat, const struct klt_frame_parts *fp)
+{
+	char br[258];
+
+	if (!fp->mod)
 		return false;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	return !fnmatch(pattern, buf, 0);
+	if (klt_template_match(pat, fp->mod, fp->mod_len))
+		return true;
+	if (fp->mod_len + 2 >= sizeof(br))
+		return false;
+	br[0] = '[';
+	memcpy(br + 1, fp->mod, fp->mod_len);
+	br[fp->mod_len + 1] = ']';
+	return klt_template_match(pat, br, fp->mod_len + 2);
+}
+
+static bool match_function(const char *pat, const char *frame,
+			   const struct klt_frame_parts *fp)
+{
+	if (strchr(pat, '+'))
+		return klt_template_match(pat, frame, strlen(frame));
+	return klt_template_match(pat, fp->func, fp->func_len);
 }
 
 bool klt_supp_match_frame(const char *pattern, const char *frame)
 {
 	struct klt_frame_parts fp;
-	size_t plen = strlen(pattern);
 
 	klt_frame_split(frame, &fp);
-	/* "[mod]" would be a one-character bracket expression to fnmatch. */
-	if (plen >= 3 && pattern[0] == '[' && pattern[plen - 1] == ']') {
-		char inner[256];
-
-		if (plen - 2 >= sizeof(inner))
-			return false;
-		memcpy(inner, pattern + 1, plen - 2);
-		inner[plen - 2] = '\0';
-		return match_part(inner, fp.mod, fp.mod_len);
-	}
-	return match_part(pattern, fp.func, fp.func_len) ||
-	       match_part(pattern, fp.sym, fp.sym_len) ||
-	       match_part(pattern, fp.mod, fp.mod_len) ||
-	       !fnmatch(pattern, frame, 0);
+	return match_module(pattern, &fp) ||
+	       match_function(pattern, frame, &fp);
 }
 
 int klt_supps_match(const struct klt_supps *s, const struct klt_report *r,
@@ -157,10 +229,18 @@ int klt_supps_match(const struct klt_supps *s, const struct klt_report *r,
 {
 	const struct klt_stack *st = &r->stacks.stk[stack];
 
-	for (size_t i = 0; i < s->n; i++)
-		for (uint32_t k = 0; k < st->n; k++)
-			if (klt_supp_match_frame(s->v[i].pattern,
-				klt_str(&r->str, r->stacks.frames[st->off + k])))
+	for (uint32_t k = 0; k < st->n; k++) {
+		const char *frame =
+			klt_str(&r->str, r->stacks.frames[st->off + k]);
+		struct klt_frame_parts fp;
+
+		klt_frame_split(frame, &fp);
+		for (size_t i = 0; i < s->n; i++)
+			if (match_module(s->v[i].pattern, &fp))
 				return i;
+		for (size_t i = 0; i < s->n; i++)
+			if (match_function(s->v[i].pattern, frame, &fp))
+				return i;
+	}
 	return -1;
 }
