@@ -369,8 +369,8 @@ int klt_report_release(struct inode *inode, struct file *file);
 void klt_report_header(struct seq_file *m, struct klt_store *st,
 		       const struct klt_report_info *info, size_t leaks,
 		       unsigned long leak_bytes);
-int klt_format_object(struct klt_store *st, struct klt_object *o, char *buf,
-		      size_t len);
+int klt_format_object(struct klt_store *st, struct klt_object *o,
+		      bool contents, char *buf, size_t len);
 bool klt_print_object(struct klt_store *st, unsigned long addr);
 const char *klt_cache_name(unsigned long enc_cache, char *buf, size_t len);
 unsigned long klt_full_jiffies(u32 low);

@@ -4,10 +4,11 @@
  * a "# key: value" header, then one kmemleak-format entry per suspected
  * leak; compat.c's kmemleak file has the same entries and no header.
  * Reading from the start (the first read after open, or after a seek to
- * 0) takes a snapshot of (index, serial) pairs, so that a descriptor kept
+ * 0) copies the records of the current leaks, so that a descriptor kept
  * open across scans, as kmemleak users do, sees the leaks of each new
- * read; each entry is formatted from a copy of its record, and one freed
- * since the snapshot is skipped.
+ * read, and the header's count always matches the entries (kleakctl
+ * fails a report where they differ). An object freed since the copy is
+ * shown without its contents.
  */
 #define pr_fmt(fmt) "kleaktrack: " fmt
 
@@ -56,9 +57,12 @@ unknown:
 	return buf;
 }
 
-/* Format one entry from a copy of its record into @buf. */
-int klt_format_object(struct klt_store *st, struct klt_object *o, char *buf,
-		      size_t len)
+/*
+ * Format one entry from a copy of its record into @buf; with @contents,
+ * the hex dump of the object's first bytes.
+ */
+int klt_format_object(struct klt_store *st, struct klt_object *o,
+		      bool contents, char *buf, size_t len)
 {
 	unsigned long addr = klt_obj_addr(o);
 	u8 dump[KLT_HEX_DUMP_MAX];
@@ -83,7 +87,7 @@ int klt_format_object(struct klt_store *st, struct klt_object *o, char *buf,
 				 "  leak: " KLT_LEAK_DIRECT "\n");
 	pos += scnprintf(buf + pos, len - pos, "  cache: %s\n",
 			 klt_cache_name(o->enc_cache, cache, sizeof(cache)));
-	if (n && !copy_from_kernel_nofault(dump, (void *)addr, n)) {
+	if (contents && n && !copy_from_kernel_nofault(dump, (void *)addr, n)) {
 		pos += scnprintf(buf + pos, len - pos,
 				 "  hex dump (first %zu bytes):\n", n);
 		for (i = 0; i < n; i += KLT_HEX_ROW) {
@@ -103,24 +107,6 @@ int klt_format_object(struct klt_store *st, struct klt_object *o, char *buf,
 		pos += scnprintf(buf + pos, len - pos, "    [<%016lx>] %pS\n",
 				 entries[i], (void *)entries[i]);
 	return pos;
-}
-
-/* Copy the record @idx still describes the object of @serial. */
-static bool klt_snapshot(struct klt_store *st, u32 idx, u32 serial,
-			 struct klt_object *snap)
-{
-	struct klt_object *obj;
-	unsigned long flags;
-	bool ok = false;
-
-	raw_spin_lock_irqsave(&st->lock, flags);
-	obj = klt_obj(st, idx);
-	if (obj && obj->serial == serial && (obj->flags & KLT_F_LIVE)) {
-		*snap = *obj;
-		ok = true;
-	}
-	raw_spin_unlock_irqrestore(&st->lock, flags);
-	return ok;
 }
 
 /*
@@ -151,7 +137,7 @@ bool klt_print_object(struct klt_store *st, unsigned long addr)
 	/* The dump of a live object is not a leak report: say so. */
 	if (!(snap.flags & KLT_F_LEAK))
 		snap.flags &= ~KLT_F_INDIRECT;
-	klt_format_object(st, &snap, buf, PAGE_SIZE);
+	klt_format_object(st, &snap, true, buf, PAGE_SIZE);
 	pr_info("object 0x%lx (%s):\n", klt_obj_addr(&snap),
 		snap.flags & KLT_F_LEAK ? "suspected leak" : "referenced");
 	for (p = buf; (line = strsep(&p, "\n")) && *line; )
@@ -162,60 +148,80 @@ bool klt_print_object(struct klt_store *st, unsigned long addr)
 
 struct klt_reader {
 	struct klt_store *st;
-	u64 *ids;		/* idx << 32 | serial */
+	struct klt_object *leaks;	/* copies of the records, at the read */
 	size_t nr;
 	char *buf;		/* one page for formatting */
 	const struct klt_report_info *info;	/* NULL: no header */
 };
 
-struct klt_ids {
-	u64 *ids;		/* NULL: only count */
+struct klt_leak_list {
+	struct klt_object *leaks;	/* NULL: only count */
 	size_t max, nr;
 	bool indirect;
 };
 
 static bool klt_note_leak(struct klt_object *obj, u32 idx, void *arg)
 {
-	struct klt_ids *c = arg;
+	struct klt_leak_list *c = arg;
 
 	if (!(obj->flags & KLT_F_LEAK) || (obj->flags & KLT_F_CLEARED) ||
 	    !!(obj->flags & KLT_F_INDIRECT) != c->indirect)
 		return true;
-	if (c->ids && c->nr < c->max)
-		c->ids[c->nr] = (u64)idx << 32 | obj->serial;
+	if (c->leaks && c->nr < c->max)
+		c->leaks[c->nr] = *obj;
 	c->nr++;
 	return true;
 }
 
 /* Leaks of one class, in address order, appended after @nr entries. */
-static size_t klt_list_leaks(struct klt_store *st, u64 *ids, size_t max,
-			     bool indirect, size_t nr)
+static size_t klt_list_leaks(struct klt_store *st, struct klt_object *leaks,
+			     size_t max, bool indirect, size_t nr)
 {
-	struct klt_ids c = { .ids = ids, .max = max, .nr = nr,
-			     .indirect = indirect };
+	struct klt_leak_list c = { .leaks = leaks, .max = max, .nr = nr,
+				   .indirect = indirect };
 
 	klt_store_walk(st, 256, klt_note_leak, NULL, &c);
 	return c.nr;
 }
 
-/* The current leaks, direct ones first; replaces the previous snapshot. */
+/*
+ * The current leaks, direct ones first, replacing the previous list. The
+ * records are copied, so that the header's count and the entries agree
+ * however long the reader takes: an object freed since is still shown
+ * (it was a leak when the read began), without its contents.
+ */
 static int klt_reader_list(struct klt_reader *r)
 {
+	struct klt_object *leaks;
 	size_t direct, total;
-	u64 *ids;
 
 	total = klt_list_leaks(r->st, NULL, 0, false, 0);
 	total = klt_list_leaks(r->st, NULL, 0, true, total);
 	/* Room for leaks found between the count and the copy is not needed. */
-	ids = kvmalloc_array(max_t(size_t, total, 1), sizeof(u64), GFP_KERNEL);
-	if (!ids)
+	leaks = kvmalloc_array(max_t(size_t, total, 1), sizeof(*leaks),
+			       GFP_KERNEL);
+	if (!leaks)
 		return -ENOMEM;
-	kvfree(r->ids);
-	r->ids = ids;
-	direct = klt_list_leaks(r->st, r->ids, total, false, 0);
-	r->nr = min(klt_list_leaks(r->st, r->ids, total, true,
+	kvfree(r->leaks);
+	r->leaks = leaks;
+	direct = klt_list_leaks(r->st, r->leaks, total, false, 0);
+	r->nr = min(klt_list_leaks(r->st, r->leaks, total, true,
 				   min(direct, total)), total);
 	return 0;
+}
+
+/* Whether the object of a copied record is still the one allocated. */
+static bool klt_still_live(struct klt_store *st, const struct klt_object *o)
+{
+	struct klt_object *obj;
+	unsigned long flags;
+	bool live;
+
+	raw_spin_lock_irqsave(&st->lock, flags);
+	obj = klt_store_lookup(st, klt_obj_addr(o));
+	live = obj && obj->serial == o->serial && (obj->flags & KLT_F_LIVE);
+	raw_spin_unlock_irqrestore(&st->lock, flags);
+	return live;
 }
 
 static void *klt_seq_pos(struct seq_file *m, loff_t *pos)
@@ -278,29 +284,22 @@ static int klt_seq_show(struct seq_file *m, void *v)
 {
 	struct klt_reader *r = m->private;
 	loff_t pos = *(loff_t *)v;
-	struct klt_object snap;
-	u64 id;
+	struct klt_object *o;
 
-	if (pos == 0 && !r->info)
-		return 0;
 	if (pos == 0) {
 		unsigned long bytes = 0;
-		size_t i, live = 0;
+		size_t i;
 
-		for (i = 0; i < r->nr; i++) {
-			id = r->ids[i];
-			if (klt_snapshot(r->st, id >> 32, (u32)id, &snap)) {
-				bytes += snap.size;
-				live++;
-			}
-		}
-		klt_report_header(m, r->st, r->info, live, bytes);
+		if (!r->info)
+			return 0;
+		for (i = 0; i < r->nr; i++)
+			bytes += r->leaks[i].size;
+		klt_report_header(m, r->st, r->info, r->nr, bytes);
 		return 0;
 	}
-	id = r->ids[pos - 1];
-	if (!klt_snapshot(r->st, id >> 32, (u32)id, &snap))
-		return 0;	/* freed since the open: no longer a leak */
-	klt_format_object(r->st, &snap, r->buf, PAGE_SIZE);
+	o = &r->leaks[pos - 1];
+	klt_format_object(r->st, o, klt_still_live(r->st, o), r->buf,
+			  PAGE_SIZE);
 	seq_puts(m, r->buf);
 	return 0;
 }
@@ -337,6 +336,6 @@ int klt_report_release(struct inode *inode, struct file *file)
 	struct klt_reader *r = m->private;
 
 	klt_page_free(r->buf);
-	kvfree(r->ids);
+	kvfree(r->leaks);
 	return seq_release_private(inode, file);
 }

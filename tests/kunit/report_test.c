@@ -25,7 +25,7 @@ static void report_format(struct kunit *test)
 	obj->checksum = 0x8f0e1a2b;
 	obj->flags |= KLT_F_LEAK;
 	snap = *obj;
-	klt_format_object(&ctx->st, &snap, buf, PAGE_SIZE);
+	klt_format_object(&ctx->st, &snap, true, buf, PAGE_SIZE);
 
 	snprintf(line, sizeof(line), "unreferenced object 0x%lx (size 40):\n",
 		 (unsigned long)mem);
@@ -36,9 +36,15 @@ static void report_format(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, hex_row));
 	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "\n  backtrace (crc 8f0e1a2b):\n"));
 
+	/* Freed since the read began: still listed, contents not read. */
+	klt_format_object(&ctx->st, &snap, false, buf, PAGE_SIZE);
+	KUNIT_EXPECT_TRUE(test, str_has_prefix(buf, line));
+	KUNIT_EXPECT_NULL(test, strstr(buf, "hex dump"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "\n  backtrace (crc 8f0e1a2b):\n"));
+
 	snap.flags |= KLT_F_INDIRECT;
 	snap.enc_parent = klt_enc(0xffff888004a1b000UL);
-	klt_format_object(&ctx->st, &snap, buf, PAGE_SIZE);
+	klt_format_object(&ctx->st, &snap, true, buf, PAGE_SIZE);
 	KUNIT_EXPECT_NOT_NULL(test,
 			      strstr(buf, "\n  leak: indirect (held by 0xffff888004a1b000)\n"));
 }
@@ -54,7 +60,7 @@ static void report_format_small_buffer(struct kunit *test)
 	obj = kt_ins(test, (unsigned long)mem, 8, NULL);
 	KUNIT_ASSERT_NOT_NULL(test, obj);
 	memset(buf, 0x5a, sizeof(buf));
-	n = klt_format_object(&ctx->st, obj, buf, sizeof(buf) - 8);
+	n = klt_format_object(&ctx->st, obj, true, buf, sizeof(buf) - 8);
 	/* Truncated, terminated, and nothing written past the end. */
 	KUNIT_EXPECT_LT(test, n, (int)sizeof(buf) - 8);
 	KUNIT_EXPECT_EQ(test, buf[sizeof(buf) - 8 - 1], 0);
