@@ -107,10 +107,10 @@ static ssize_t klt_kml_write(struct file *file, const char __user *ubuf,
 	if (strncpy_from_user(buf, ubuf, n) < 0)
 		return -EFAULT;
 	buf[n] = 0;
+	/* Disabled, kmemleak takes "clear" and refuses any other word. */
+	if (READ_ONCE(klt_off) && strncmp(buf, "clear", 5))
+		return -EPERM;
 	ret = klt_parse_kmemleak_cmd(buf, &cmd);
-	/* Disabled, kmemleak refuses before it looks at the word. */
-	if (ret && cmd.op != KLT_CMD_CLEAR && READ_ONCE(klt_off))
-		ret = -EPERM;
 	if (!ret)
 		ret = klt_run_cmd(&cmd);
 	if (ret)
