@@ -68,31 +68,7 @@ static struct dentry *klt_kml_dentry;
 
 static int klt_kml_open(struct inode *inode, struct file *file)
 {
-	if (!(file->f_mode & FMODE_READ))
-		return 0;
 	return klt_report_open(file, &klt_store, NULL);
-}
-
-static int klt_kml_release(struct inode *inode, struct file *file)
-{
-	if (!(file->f_mode & FMODE_READ))
-		return 0;
-	return klt_report_release(inode, file);
-}
-
-static ssize_t klt_kml_read(struct file *file, char __user *buf, size_t count,
-			    loff_t *ppos)
-{
-	if (!(file->f_mode & FMODE_READ))
-		return -EBADF;
-	return seq_read(file, buf, count, ppos);
-}
-
-static loff_t klt_kml_llseek(struct file *file, loff_t offset, int whence)
-{
-	if (!(file->f_mode & FMODE_READ))
-		return noop_llseek(file, offset, whence);
-	return seq_lseek(file, offset, whence);
 }
 
 /* kmemleak_write(): one command per write, the rest of the buffer ignored. */
@@ -122,10 +98,10 @@ static ssize_t klt_kml_write(struct file *file, const char __user *ubuf,
 static const struct file_operations klt_kml_fops = {
 	.owner = THIS_MODULE,
 	.open = klt_kml_open,
-	.read = klt_kml_read,
+	.read = klt_report_read,
 	.write = klt_kml_write,
-	.llseek = klt_kml_llseek,
-	.release = klt_kml_release,
+	.llseek = klt_report_llseek,
+	.release = klt_report_release,
 };
 
 /* Whether the running kernel has kmemleak's file (built with kmemleak). */

@@ -365,6 +365,9 @@ struct klt_report_info {
 
 int klt_report_open(struct file *file, struct klt_store *st,
 		    const struct klt_report_info *info);
+ssize_t klt_report_read(struct file *file, char __user *buf, size_t count,
+			loff_t *ppos);
+loff_t klt_report_llseek(struct file *file, loff_t offset, int whence);
 int klt_report_release(struct inode *inode, struct file *file);
 void klt_report_header(struct seq_file *m, struct klt_store *st,
 		       const struct klt_report_info *info, size_t leaks,

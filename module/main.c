@@ -178,32 +178,7 @@ static int klt_thread_fn(void *unused)
 
 static int klt_open(struct inode *inode, struct file *file)
 {
-	if (!(file->f_mode & FMODE_READ))
-		return 0;
 	return klt_report_open(file, &klt_store, &klt_info);
-}
-
-static int klt_release(struct inode *inode, struct file *file)
-{
-	if (!(file->f_mode & FMODE_READ))
-		return 0;
-	return klt_report_release(inode, file);
-}
-
-static ssize_t klt_read(struct file *file, char __user *buf, size_t count,
-			loff_t *ppos)
-{
-	if (!(file->f_mode & FMODE_READ))
-		return -EBADF;
-	return seq_read(file, buf, count, ppos);
-}
-
-/* A write-only open has no seq_file; appending opens seek anyway. */
-static loff_t klt_llseek(struct file *file, loff_t offset, int whence)
-{
-	if (!(file->f_mode & FMODE_READ))
-		return noop_llseek(file, offset, whence);
-	return seq_lseek(file, offset, whence);
 }
 
 /*
@@ -309,10 +284,10 @@ static ssize_t klt_write(struct file *file, const char __user *ubuf,
 const struct file_operations klt_fops = {
 	.owner = THIS_MODULE,
 	.open = klt_open,
-	.read = klt_read,
+	.read = klt_report_read,
 	.write = klt_write,
-	.llseek = klt_llseek,
-	.release = klt_release,
+	.llseek = klt_report_llseek,
+	.release = klt_report_release,
 };
 
 /*

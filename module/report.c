@@ -311,12 +311,18 @@ static const struct seq_operations klt_seq_ops = {
 	.show = klt_seq_show,
 };
 
-/* @info NULL: entries only, as kmemleak's file. */
+/*
+ * The file operations of every report file. A write-only open (a command
+ * written with echo) has no seq_file: the report is only set up for
+ * readers. @info NULL: entries only, as kmemleak's file.
+ */
 int klt_report_open(struct file *file, struct klt_store *st,
 		    const struct klt_report_info *info)
 {
 	struct klt_reader *r;
 
+	if (!(file->f_mode & FMODE_READ))
+		return 0;
 	r = __seq_open_private(file, &klt_seq_ops, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
@@ -330,11 +336,30 @@ int klt_report_open(struct file *file, struct klt_store *st,
 	return 0;
 }
 
+ssize_t klt_report_read(struct file *file, char __user *buf, size_t count,
+			loff_t *ppos)
+{
+	if (!(file->f_mode & FMODE_READ))
+		return -EBADF;
+	return seq_read(file, buf, count, ppos);
+}
+
+/* Appending opens seek too, write-only or not. */
+loff_t klt_report_llseek(struct file *file, loff_t offset, int whence)
+{
+	if (!(file->f_mode & FMODE_READ))
+		return noop_llseek(file, offset, whence);
+	return seq_lseek(file, offset, whence);
+}
+
 int klt_report_release(struct inode *inode, struct file *file)
 {
 	struct seq_file *m = file->private_data;
-	struct klt_reader *r = m->private;
+	struct klt_reader *r;
 
+	if (!(file->f_mode & FMODE_READ))
+		return 0;
+	r = m->private;
 	klt_page_free(r->buf);
 	kvfree(r->leaks);
 	return seq_release_private(inode, file);
