@@ -21,11 +21,15 @@
  * - klt_sample_mutex (hooks.c): one change of sample=N at a time, and none
  *   while the hooks are being registered or unregistered. Taken under the
  *   parameter lock; held across synchronize_rcu() and klt_store_filter().
- * - klt_scan_mutex (main.c): one scan at a time; "clear" takes it so that
- *   it never sees half-classified flags, and the memory notifier holds it
- *   from MEM_GOING_OFFLINE to MEM_OFFLINE or MEM_CANCEL_OFFLINE so that no
- *   scan reads struct pages that are going away. Process context; a scan
- *   sleeps (cond_resched(), allocations) while holding it.
+ * - klt_scan_mutex (main.c): one scan at a time; "clear", "off" and a read
+ *   of a report listing the leaks (report.c, under the seq_file's own
+ *   mutex, interruptibly, as kmemleak's reads) take it so that they never
+ *   see half-classified flags, and the memory notifier
+ *   takes it at MEM_GOING_OFFLINE to wait out a scan in progress (which
+ *   stops at its next page), with klt_offlining keeping new scans from
+ *   starting until MEM_OFFLINE or MEM_CANCEL_OFFLINE; it is never held
+ *   from one notification to the next. Process context; a scan sleeps
+ *   (cond_resched(), allocations) while holding it.
  * - rcu_read_lock(): around the walks of the task list (stacks.c). Nothing
  *   sleeps inside; tasks whose stacks are read later are pinned with
  *   get_task_struct().
@@ -68,6 +72,7 @@
 #include <linux/bits.h>
 #include <linux/rbtree.h>
 #include <linux/spinlock.h>
+#include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/atomic.h>
 #include <linux/percpu.h>
@@ -439,6 +444,7 @@ int klt_set_sample(unsigned int n);
 
 /* main.c: the module-wide instance and its knobs */
 extern struct klt_store klt_store;
+extern struct mutex klt_scan_mutex;
 extern unsigned int klt_min_age_ms;
 extern unsigned int klt_stack_depth;
 extern unsigned int klt_sample;

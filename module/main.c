@@ -63,7 +63,7 @@ bool klt_tracking = true;
 bool klt_scan_stacks = true;
 bool klt_off;		/* kmemleak's "off": only "clear" from now on */
 
-static DEFINE_MUTEX(klt_scan_mutex);	/* one scan at a time */
+DEFINE_MUTEX(klt_scan_mutex);		/* one scan at a time */
 static struct klt_report_info klt_info;
 static struct task_struct *klt_thread;
 static struct dentry *klt_dentry;
@@ -81,9 +81,10 @@ static int klt_set_interval(const char *val, const struct kernel_param *kp)
  * Memory going offline takes its struct pages with it, and the scan reads
  * struct pages: a scan in progress stops at its next page, and none starts
  * until the offline is done or cancelled. Offlines are serialised by the
- * memory hotplug lock, so one flag says both "stop" and "we hold the scan
- * mutex"; every notifier gets MEM_CANCEL_OFFLINE, even one that never saw
- * MEM_GOING_OFFLINE.
+ * memory hotplug lock, so one flag will do; every notifier gets
+ * MEM_CANCEL_OFFLINE, even one that never saw MEM_GOING_OFFLINE. The scan
+ * mutex is only taken to wait for the scan to stop, never held from one
+ * event to the next: an unload in between would leave it held.
  */
 static bool klt_offlining;
 
@@ -94,13 +95,11 @@ static int klt_mem_notify(struct notifier_block *nb, unsigned long action,
 	case MEM_GOING_OFFLINE:
 		WRITE_ONCE(klt_offlining, true);
 		mutex_lock(&klt_scan_mutex);
+		mutex_unlock(&klt_scan_mutex);
 		break;
 	case MEM_OFFLINE:
 	case MEM_CANCEL_OFFLINE:
-		if (klt_offlining) {
-			mutex_unlock(&klt_scan_mutex);
-			WRITE_ONCE(klt_offlining, false);
-		}
+		WRITE_ONCE(klt_offlining, false);
 		break;
 	}
 	return NOTIFY_OK;
@@ -128,6 +127,10 @@ static int klt_do_scan(klt_stop_fn stop)
 	int ret;
 
 	mutex_lock(&klt_scan_mutex);
+	if (READ_ONCE(klt_offlining)) {
+		mutex_unlock(&klt_scan_mutex);
+		return -EBUSY;
+	}
 	sc = klt_scan_begin(&klt_store, msecs_to_jiffies(READ_ONCE(klt_min_age_ms)),
 			    stop);
 	if (!sc) {
@@ -163,7 +166,9 @@ static int klt_thread_fn(void *unused)
 			break;
 		}
 		if (secs) {
-			if (schedule_timeout(secs * HZ))
+			/* In 64 bits and capped, as kmemleak's msecs_to_jiffies(). */
+			if (schedule_timeout(min_t(u64, (u64)secs * HZ,
+						   MAX_JIFFY_OFFSET)))
 				continue;	/* interval changed: restart */
 		} else {
 			schedule();

@@ -122,7 +122,8 @@ bool klt_print_object(struct klt_store *st, unsigned long addr)
 
 	raw_spin_lock_irqsave(&st->lock, flags);
 	obj = klt_store_lookup(st, addr);
-	if (obj) {
+	/* A tombstone's memory is free: not an object to dump. */
+	if (obj && (obj->flags & KLT_F_LIVE)) {
 		snap = *obj;
 		found = true;
 	}
@@ -194,20 +195,26 @@ static int klt_reader_list(struct klt_reader *r)
 {
 	struct klt_object *leaks;
 	size_t direct, total;
+	int ret;
 
+	/* As kmemleak's reads: never the flags of a scan half-way done. */
+	ret = mutex_lock_interruptible(&klt_scan_mutex);
+	if (ret)
+		return ret;
 	total = klt_list_leaks(r->st, NULL, 0, false, 0);
 	total = klt_list_leaks(r->st, NULL, 0, true, total);
 	/* Room for leaks found between the count and the copy is not needed. */
 	leaks = kvmalloc_array(max_t(size_t, total, 1), sizeof(*leaks),
 			       GFP_KERNEL);
-	if (!leaks)
-		return -ENOMEM;
-	kvfree(r->leaks);
-	r->leaks = leaks;
-	direct = klt_list_leaks(r->st, r->leaks, total, false, 0);
-	r->nr = min(klt_list_leaks(r->st, r->leaks, total, true,
-				   min(direct, total)), total);
-	return 0;
+	if (leaks) {
+		kvfree(r->leaks);
+		r->leaks = leaks;
+		direct = klt_list_leaks(r->st, r->leaks, total, false, 0);
+		r->nr = min(klt_list_leaks(r->st, r->leaks, total, true,
+					   min(direct, total)), total);
+	}
+	mutex_unlock(&klt_scan_mutex);
+	return leaks ? 0 : -ENOMEM;
 }
 
 /* Whether the object of a copied record is still the one allocated. */

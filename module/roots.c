@@ -188,11 +188,15 @@ static enum klt_page_kind klt_page_kind(struct klt_scan *sc,
 			*span = 1UL << order;
 		return KLT_PAGE_SKIP;
 	}
+	/* What /proc/kcore leaves out: reading poisoned memory is an MCE. */
+	if (PageHWPoison(page) || PageOffline(page))
+		return KLT_PAGE_SKIP;
 	head = compound_head(page);
-	if (!page_ref_count(head))
-		return KLT_PAGE_SKIP;		/* free, or on a pcp list */
+	/* Before the count: newer SLUB's slabs are frozen pages, count 0. */
 	if (PageSlab(head))
 		return KLT_PAGE_SLAB;
+	if (!page_ref_count(head))
+		return KLT_PAGE_SKIP;		/* free, or on a pcp list */
 	/*
 	 * Before the reserved test: the IRQ stacks are per-CPU memory and
 	 * init_task's stack is in the kernel image, both reserved pages.
@@ -203,7 +207,7 @@ static enum klt_page_kind klt_page_kind(struct klt_scan *sc,
 		return page_is_ram(pfn) ? KLT_PAGE_ROOT : KLT_PAGE_SKIP;
 	if (PageLRU(head) || PageAnon(head) || READ_ONCE(head->mapping))
 		return KLT_PAGE_SKIP;		/* user and page cache memory */
-	if (PageOffline(page) || PageGuard(page))
+	if (PageGuard(page))
 		return KLT_PAGE_SKIP;
 	if (page_private(page) == KLT_PAGE_MAGIC)
 		return KLT_PAGE_SKIP;		/* ours */

@@ -15,6 +15,9 @@
 #include <linux/string.h>
 #include "kleaktrack_test.h"
 
+/* main.c is not part of the test module: its scan mutex is here. */
+DEFINE_MUTEX(klt_scan_mutex);
+
 /* The hooks are not part of the test module: scans here skip no slot. */
 bool klt_hooks_all_recorded(void)
 {

@@ -48,3 +48,15 @@ expect unload-under-load-5 5 $ok
 check load-autoscan klt_load scan_interval_s=1 min_age_ms=0
 sleep 2
 check rmmod-during-autoscan klt_unload
+
+# A long interval is long: secs * HZ must not wrap (17179870 s * 250 Hz
+# is 2^32 + 1000 jiffies, 4 seconds if it wrapped), by command or parameter.
+check load-long-interval klt_load min_age_ms=0
+check cmd-long-interval klt_cmd scan=17179870
+n=$(klt_hdr scans)
+sleep 9
+expect no-scan-after-long-interval-cmd "$n" "$(klt_hdr scans)"
+echo 17179870 > $KLT_PARAMS/scan_interval_s
+sleep 9
+expect no-scan-after-long-interval-param "$n" "$(klt_hdr scans)"
+check rmmod-long-interval klt_unload
