@@ -339,7 +339,9 @@ static inline void klt_push(struct klt_scan *sc, struct klt_object *obj,
 void klt_roots_scan(struct klt_scan *sc);
 void klt_skip_span(struct klt_scan *sc, unsigned long page,
 		   unsigned long s, unsigned long e);
-bool klt_skip_tracked(struct klt_scan *sc, unsigned long addr);
+struct klt_slab_info;
+bool klt_skip_tracked(struct klt_scan *sc, unsigned long addr,
+		      const struct klt_slab_info *si, bool tombstones);
 void klt_scan_pfn(struct klt_scan *sc, unsigned long pfn, bool objects);
 const struct klt_range *klt_in_memmap(struct klt_scan *sc, unsigned long pfn);
 

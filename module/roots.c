@@ -42,11 +42,34 @@ void klt_skip_span(struct klt_scan *sc, unsigned long page,
 }
 
 /*
+ * Whether a record may hide words of a slab: only one that sits on the
+ * slab's slot grid, fits its slot and (for a cache's object) belongs to
+ * its cache. Any other record there is stale, left from another use of
+ * the page, and what lives there now is unknown: a root.
+ */
+static bool klt_on_slab_grid(const struct klt_object *obj,
+			     const struct klt_slab_info *si)
+{
+	unsigned long first = si->base + si->red_left, a = klt_obj_addr(obj);
+
+	return a >= first && (a - first) % si->size == 0 &&
+	       (a - first) / si->size < si->objects &&
+	       obj->size <= si->object_size &&
+	       (!obj->enc_cache || klt_dec(obj->enc_cache) == si->cache);
+}
+
+/*
  * Start a fresh skip map for the page at @addr with the words of tracked
  * objects in it: those are scanned when reached, not as roots. Returns
- * whether there were any.
+ * whether there were any. On a slab (@si) only records on its grid count;
+ * tombstones (freed objects, whose stale contents would hide leaks) only
+ * with @tombstones, when every allocation is known to be recorded: a
+ * tombstone may otherwise lie under a live object nobody recorded (track=off,
+ * sample=N, an insert past its bound), and elsewhere than on a slab's grid
+ * it means nothing.
  */
-bool klt_skip_tracked(struct klt_scan *sc, unsigned long addr)
+bool klt_skip_tracked(struct klt_scan *sc, unsigned long addr,
+		      const struct klt_slab_info *si, bool tombstones)
 {
 	struct klt_store *st = sc->st;
 	unsigned long end = addr + PAGE_SIZE, flags;
@@ -57,6 +80,10 @@ bool klt_skip_tracked(struct klt_scan *sc, unsigned long addr)
 	raw_spin_lock_irqsave(&st->lock, flags);
 	for (obj = klt_store_first_from(st, addr);
 	     obj && obj->enc_addr < klt_enc(end); obj = klt_store_next(obj)) {
+		if (!(obj->flags & KLT_F_LIVE) && !(tombstones && si))
+			continue;
+		if (si && !klt_on_slab_grid(obj, si))
+			continue;
 		klt_skip_span(sc, addr, klt_obj_addr(obj),
 			      klt_obj_addr(obj) + max(obj->size, 1U));
 		any = true;
@@ -223,7 +250,7 @@ void klt_scan_pfn(struct klt_scan *sc, unsigned long pfn, bool objects)
 
 	if (copy_from_kernel_nofault(sc->buf, (void *)addr, PAGE_SIZE))
 		return;				/* not in the direct map */
-	if (objects && klt_skip_tracked(sc, addr))
+	if (objects && klt_skip_tracked(sc, addr, NULL, false))
 		skip = sc->skip;
 	klt_scan_words(sc, sc->buf, KLT_WORDS, skip, addr);
 	sc->res.pages++;

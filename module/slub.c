@@ -382,17 +382,18 @@ void klt_scan_slab(struct klt_scan *sc, struct page *head)
 				(void *)(base + i * PAGE_SIZE), PAGE_SIZE);
 	for (; i < KLT_SLAB_PAGES; i++)
 		sc->slab_copied[i] = false;
+	/* Every allocation recorded across the copy: records can be trusted. */
+	all = all && klt_hooks_all_recorded() && klt_hooks_unrecorded() == seq;
 	if (use_free)
 		use_free = klt_slab_free_map(&si, klt_read_copy, sc,
 					     sc->slab_free, KLT_SLAB_OBJS) >= 0 &&
-			   klt_hooks_all_recorded() &&
-			   klt_hooks_unrecorded() == seq;
+			   all;
 	for (i = 0; i < nr; i++) {
 		unsigned long addr = base + i * PAGE_SIZE;
 
 		if (!sc->slab_copied[i])
 			continue;
-		klt_skip_tracked(sc, addr);
+		klt_skip_tracked(sc, addr, have_si ? &si : NULL, all);
 		if (have_si)
 			klt_skip_meta(sc, &si, i);
 		if (use_free)

@@ -58,15 +58,57 @@ static void roots_skip_tracked(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, kt_ins(test, BASE - 8, 16, NULL));
 	KUNIT_ASSERT_NOT_NULL(test, kt_ins(test, BASE + 16, 24, NULL));
 	KUNIT_ASSERT_NOT_NULL(test, kt_ins(test, BASE + 4090, 10, NULL));
-	KUNIT_EXPECT_TRUE(test, klt_skip_tracked(sc, BASE));
+	KUNIT_EXPECT_TRUE(test, klt_skip_tracked(sc, BASE, NULL, false));
 	for (i = 0; i < KLT_WORDS; i++) {
 		bool want = i == 0 || (i >= 2 && i <= 4) || i == 511;
 
 		KUNIT_EXPECT_EQ_MSG(test, test_bit(i, sc->skip), want,
 				    "word %u", i);
 	}
-	KUNIT_EXPECT_FALSE(test, klt_skip_tracked(sc, BASE + 2 * PAGE_SIZE));
+	KUNIT_EXPECT_FALSE(test,
+			   klt_skip_tracked(sc, BASE + 2 * PAGE_SIZE, NULL, false));
 	KUNIT_EXPECT_TRUE(test, bitmap_empty(sc->skip, KLT_WORDS));
+}
+
+/*
+ * Tombstones mask nothing outside a slab's grid, nor on it unless every
+ * allocation is known to be recorded; off-grid records, and records of
+ * another cache, mask nothing on a slab: an untracked live object may be
+ * there, and what it points to is not a leak.
+ */
+static void roots_skip_only_trusted(struct kunit *test)
+{
+	struct klt_scan *sc = roots_sc(test);
+	struct klt_slab_info si = {
+		.cache = 0x1234, .base = BASE, .objects = 64, .size = 64,
+		.object_size = 64, .pages = 1,
+	};
+	struct klt_object *other;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, kt_ins(test, BASE, 64, NULL));
+	KUNIT_ASSERT_NOT_NULL(test, kt_ins(test, BASE + 64, 64, NULL));
+	KUNIT_ASSERT_TRUE(test, kt_erase(test, BASE + 64));	/* a tombstone */
+	KUNIT_ASSERT_NOT_NULL(test, kt_ins(test, BASE + 136, 16, NULL));
+	other = kt_ins(test, BASE + 192, 64, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	other->enc_cache = klt_enc(0x5678);	/* a record of another cache */
+
+	/* Not a slab: the live records mask, the tombstone does not. */
+	klt_skip_tracked(sc, BASE, NULL, true);
+	KUNIT_EXPECT_TRUE(test, test_bit(0, sc->skip));
+	KUNIT_EXPECT_FALSE(test, test_bit(8, sc->skip));
+	KUNIT_EXPECT_TRUE(test, test_bit(17, sc->skip));
+	/* A slab, records not trusted: only the live one on the grid. */
+	klt_skip_tracked(sc, BASE, &si, false);
+	for (i = 0; i < KLT_WORDS; i++)
+		KUNIT_EXPECT_EQ_MSG(test, test_bit(i, sc->skip), i < 8,
+				    "word %u", i);
+	/* Trusted: the tombstone on the grid too. */
+	klt_skip_tracked(sc, BASE, &si, true);
+	for (i = 0; i < KLT_WORDS; i++)
+		KUNIT_EXPECT_EQ_MSG(test, test_bit(i, sc->skip), i < 16,
+				    "word %u", i);
 }
 
 /* The pages that back struct pages are found, and only those. */
@@ -96,6 +138,7 @@ static void roots_memmap_found(struct kunit *test)
 static struct kunit_case klt_roots_cases[] = {
 	KUNIT_CASE(roots_page_kinds),
 	KUNIT_CASE(roots_skip_tracked),
+	KUNIT_CASE(roots_skip_only_trusted),
 	KUNIT_CASE(roots_memmap_found),
 	{}
 };

@@ -80,8 +80,8 @@ fi
 
 # Guest scenarios: target -> scenarios.
 matrix="
-debian-6.1:load-unload leaks idle kleakctl kmemleak-compat lockdown no-debugfs
-debian-6.12:load-unload leaks idle kleakctl bench-smoke kmemleak-compat lockdown no-debugfs
+debian-6.1:load-unload leaks idle kleakctl tombstones kmemleak-compat lockdown no-debugfs
+debian-6.12:load-unload leaks idle kleakctl tombstones bench-smoke kmemleak-compat lockdown no-debugfs
 debug:load-unload leaks idle kunit kmemleak-compat
 kunit:kunit
 "

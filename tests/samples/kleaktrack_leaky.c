@@ -15,6 +15,12 @@
  *              held by objects from kmem_cache_alloc_bulk, which has no
  *              tracepoint, at addresses of objects freed just before)
  *
+ * Writing 1 then 2 to "untracked_holders", with "track=off" written to
+ * kleaktrack in between, makes keep_untracked_leaf objects held by
+ * objects kleaktrack never recorded, allocated where tracked objects were
+ * just freed (their tombstones, the only free slots of the leaky_hold
+ * cache): none of the leaves is a leak.
+ *
  * The leaked pointers are kept bit-inverted, which no scanner can follow,
  * so that unloading frees everything, except with leak_on_exit=1: then
  * the unload itself leaks 100 bytes from leaky_on_exit, for good (a
@@ -66,6 +72,11 @@ static struct timer_list leak_timer;
 static DECLARE_COMPLETION(timer_done);
 static bool planted;
 static int nr_sets;
+#define NR_HOLD		64
+static struct kmem_cache *hold_cache;
+static void *keep_holders[NR_HOLD];		/* untracked, on tombstones */
+static void *keep_hold_alive[NR_HOLD];		/* keep the slabs in use */
+static unsigned long untracked_leaves[NR_HOLD];	/* ~pointer until held */
 static bool leak_on_exit;
 module_param(leak_on_exit, bool, 0444);
 MODULE_PARM_DESC(leak_on_exit, "Leak 100 bytes at unload, never freed");
@@ -268,6 +279,83 @@ static noinline void keep_alloc_bulk(void)
 	}
 }
 
+/* Not a tail call, so that the backtrace names this function. */
+static noinline void keep_untracked_leaf(int i)
+{
+	untracked_leaves[i] = ~(unsigned long)kzalloc(48, GFP_KERNEL);
+}
+
+/*
+ * 1: the leaves, and in a cache of our own 128 objects of which every
+ * other one is freed right away: the cache's only free slots are then
+ * tombstones, and the holders of 2 (allocated with kleaktrack's tracking
+ * off) take them. 3 drops the holders' references, for the control.
+ */
+static long holders_stage_fn(void *arg)
+{
+	long stage = (long)arg;
+	int i;
+
+	if (stage == 1 && !untracked_leaves[0] && !keep_holders[0]) {
+		void *gone[NR_HOLD];
+
+		for (i = 0; i < NR_HOLD; i++) {
+			gone[i] = kmem_cache_alloc(hold_cache, GFP_KERNEL);
+			keep_hold_alive[i] = kmem_cache_alloc(hold_cache, GFP_KERNEL);
+			keep_untracked_leaf(i);
+		}
+		for (i = 0; i < NR_HOLD; i++)
+			if (gone[i])
+				kmem_cache_free(hold_cache, gone[i]);
+		return 0;
+	}
+	if (stage == 2 && untracked_leaves[0]) {
+		for (i = 0; i < NR_HOLD; i++) {
+			void *leaf = (void *)~untracked_leaves[i];
+
+			keep_holders[i] = kmem_cache_alloc(hold_cache, GFP_KERNEL);
+			if (keep_holders[i]) {
+				memset(keep_holders[i], 0, 128);
+				*(void **)keep_holders[i] = leaf;
+			} else {
+				kfree(leaf);
+			}
+			untracked_leaves[i] = 0;
+		}
+		return 0;
+	}
+	/* 3: the holders let go; the leaves are leaks now. */
+	if (stage == 3 && keep_holders[0]) {
+		for (i = 0; i < NR_HOLD; i++) {
+			if (!keep_holders[i])
+				continue;
+			untracked_leaves[i] = ~(unsigned long)*(void **)keep_holders[i];
+			*(void **)keep_holders[i] = NULL;
+		}
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int holders_set(const char *val, const struct kernel_param *kp)
+{
+	int stage, ret = kstrtoint(val, 0, &stage);
+
+	if (ret)
+		return ret;
+	return holders_stage_fn((void *)(long)stage);
+}
+
+static const struct kernel_param_ops holders_ops = {
+	.set = holders_set,
+	.get = param_get_int,
+};
+
+static int holders_stage;
+module_param_cb(untracked_holders, &holders_ops, &holders_stage, 0600);
+MODULE_PARM_DESC(untracked_holders,
+		 "1, then 2 with kleaktrack's track=off: leaves held by untracked objects; 3 lets go");
+
 /*
  * The first write plants a set of leaks and the decoys; each later one
  * (up to MAX_SETS) another set of leaks only, at new addresses: a stale
@@ -324,6 +412,11 @@ static int __init leaky_init(void)
 	leaky_cache = kmem_cache_create("leaky_cache", 72, 0, 0, leaky_ctor);
 	if (!leaky_cache)
 		return -ENOMEM;
+	hold_cache = kmem_cache_create("leaky_hold", 128, 0, 0, leaky_ctor);
+	if (!hold_cache) {
+		kmem_cache_destroy(leaky_cache);
+		return -ENOMEM;
+	}
 	holder = kzalloc(64, GFP_KERNEL);
 	timer_setup(&leak_timer, leaky_timer_fn, 0);
 	return 0;
@@ -355,6 +448,17 @@ static void __exit leaky_exit(void)
 	kfree(holder);
 	if (keep_interior_ptr)
 		kfree((char *)keep_interior_ptr - 40);
+	for (i = 0; i < NR_HOLD; i++) {
+		if (untracked_leaves[i])
+			kfree((void *)~untracked_leaves[i]);
+		if (keep_holders[i]) {
+			kfree(*(void **)keep_holders[i]);	/* NULL after 3 */
+			kmem_cache_free(hold_cache, keep_holders[i]);
+		}
+		if (keep_hold_alive[i])
+			kmem_cache_free(hold_cache, keep_hold_alive[i]);
+	}
+	kmem_cache_destroy(hold_cache);
 	for (i = 0; i < keep_bulk_n; i++)
 		kfree(*(void **)keep_bulk_objs[i]);
 	if (keep_bulk_n)
