@@ -26,38 +26,16 @@ static int klt_dev_open(struct inode *inode, struct file *file)
 {
 	/* misc_open() left the miscdevice here; seq_open() wants NULL. */
 	file->private_data = NULL;
-	return klt_fops.open(inode, file);
-}
-
-static ssize_t klt_dev_read(struct file *file, char __user *buf, size_t count,
-			    loff_t *ppos)
-{
-	return klt_fops.read(file, buf, count, ppos);
-}
-
-static ssize_t klt_dev_write(struct file *file, const char __user *buf,
-			     size_t count, loff_t *ppos)
-{
-	return klt_fops.write(file, buf, count, ppos);
-}
-
-static loff_t klt_dev_llseek(struct file *file, loff_t offset, int whence)
-{
-	return klt_fops.llseek(file, offset, whence);
-}
-
-static int klt_dev_release(struct inode *inode, struct file *file)
-{
-	return klt_fops.release(inode, file);
+	return klt_open(inode, file);
 }
 
 static const struct file_operations klt_dev_fops = {
 	.owner = THIS_MODULE,
 	.open = klt_dev_open,
-	.read = klt_dev_read,
-	.write = klt_dev_write,
-	.llseek = klt_dev_llseek,
-	.release = klt_dev_release,
+	.read = klt_report_read,
+	.write = klt_cmd_write,
+	.llseek = klt_report_llseek,
+	.release = klt_report_release,
 };
 
 static struct miscdevice klt_miscdev = {

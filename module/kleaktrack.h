@@ -461,8 +461,10 @@ extern bool klt_scan_stacks;
  * READ_ONCE(); the files are removed at unload right after the scanner
  * stops, as the debugfs file is.
  */
-extern const struct file_operations klt_fops;
 extern bool klt_off;
+int klt_open(struct inode *inode, struct file *file);
+ssize_t klt_cmd_write(struct file *file, const char __user *ubuf, size_t len,
+		      loff_t *ppos);
 int klt_run_cmd(const struct klt_cmd *cmd);
 int klt_compat_init(void);
 void klt_compat_exit(void);

@@ -181,7 +181,8 @@ static int klt_thread_fn(void *unused)
 	return 0;
 }
 
-static int klt_open(struct inode *inode, struct file *file)
+/* kleaktrack's own report, with its header: its file and its device. */
+int klt_open(struct inode *inode, struct file *file)
 {
 	return klt_report_open(file, &klt_store, &klt_info);
 }
@@ -269,8 +270,9 @@ int klt_run_cmd(const struct klt_cmd *cmd)
 	return ret;
 }
 
-static ssize_t klt_write(struct file *file, const char __user *ubuf,
-			 size_t len, loff_t *ppos)
+/* A write of kleaktrack's own words, to its file or its device. */
+ssize_t klt_cmd_write(struct file *file, const char __user *ubuf, size_t len,
+		      loff_t *ppos)
 {
 	char buf[KLT_CMD_MAX_LEN];
 	struct klt_cmd cmd;
@@ -286,11 +288,11 @@ static ssize_t klt_write(struct file *file, const char __user *ubuf,
 	return ret ? ret : len;
 }
 
-const struct file_operations klt_fops = {
+static const struct file_operations klt_fops = {
 	.owner = THIS_MODULE,
 	.open = klt_open,
 	.read = klt_report_read,
-	.write = klt_write,
+	.write = klt_cmd_write,
 	.llseek = klt_report_llseek,
 	.release = klt_report_release,
 };
