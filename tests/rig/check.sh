@@ -82,7 +82,7 @@ fi
 matrix="
 debian-6.1:load-unload leaks idle kleakctl tombstones kmemleak-compat lockdown no-debugfs
 debian-6.12:load-unload leaks idle kleakctl tombstones bench-smoke kmemleak-compat lockdown no-debugfs
-debug:load-unload leaks idle kunit kmemleak-compat
+debug:load-unload leaks idle tombstones kunit kmemleak-compat
 kunit:kunit
 "
 while IFS=: read -r t scs; do
