@@ -4,10 +4,10 @@
  * kfree and kmem_cache_free, and a kprobe on kmem_cache_free_bulk (the
  * kfree_rcu batch path and the skb caches free there without a
  * tracepoint), and a kretprobe that only brackets kmem_cache_alloc_bulk
- * (see klt_hooks_all_recorded()). The probes run in any context with preemption off: they
- * only unwind the stack, save it in the stack depot without reclaim, and
- * touch the store under its raw spinlock. They never call the slab
- * allocator, so they cannot recurse into themselves.
+ * (see klt_hooks_all_recorded()). The probes run in any context with
+ * preemption off: they only unwind the stack, save it in the stack depot
+ * (see klt_depot_save()), and touch the store under its raw spinlock. They
+ * never call the slab allocator, so they cannot recurse into themselves.
  */
 #define pr_fmt(fmt) "kleaktrack: " fmt
 
@@ -66,6 +66,95 @@ static void klt_grow_irq_workfn(struct irq_work *work)
 
 static struct irq_work klt_grow_irq_work;
 
+/*
+ * A stack the depot has not seen needs room in its current pool, and a
+ * full pool is replaced by the depot's spare one. Where the probes may
+ * allocate, the depot takes a page for the next spare itself, without
+ * reclaim. On PREEMPT_RT the zone lock is a sleeping lock and the probes
+ * run with preemption off: there they save without allocating, and
+ * klt_depot_work hands the depot its spare from process context, when a
+ * save finds no room and, where the handle shows it, as soon as a save
+ * moved to a new pool. A stack that could not be saved is counted
+ * (stacks_lost); its record is kept, with no backtrace.
+ */
+#define KLT_DEPOT_NOALLOC	IS_ENABLED(CONFIG_PREEMPT_RT)
+
+/*
+ * Whether a save landed in a pool newer than any before: the spare is then
+ * in use. 6.12's handle says which pool; 6.1's layout is private.
+ */
+#ifdef DEPOT_POOL_INDEX_BITS
+static unsigned int klt_depot_pool;
+
+static bool klt_depot_new_pool(u32 h)
+{
+	union handle_parts hp = { .handle = h };
+
+	if (!h || hp.pool_index_plus_1 <= READ_ONCE(klt_depot_pool))
+		return false;
+	WRITE_ONCE(klt_depot_pool, hp.pool_index_plus_1);
+	return true;
+}
+#else
+static bool klt_depot_new_pool(u32 h)
+{
+	return false;
+}
+#endif
+
+static void klt_depot_workfn(struct work_struct *work)
+{
+	/*
+	 * Only a save of a stack the depot has not seen allocates: a
+	 * one-frame stack that no record refers to, a few dozen bytes per
+	 * pool. When it lands in a new pool the spare went into use at
+	 * once: give another.
+	 */
+	unsigned long entry;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		/* Random, so that not even a reload meets it again. */
+		entry = get_random_long() | 1;
+		if (!klt_depot_new_pool(stack_depot_save(&entry, 1,
+							 GFP_KERNEL | __GFP_NOWARN)))
+			break;
+	}
+}
+
+static DECLARE_WORK(klt_depot_work, klt_depot_workfn);
+
+static void klt_depot_irq_workfn(struct irq_work *work)
+{
+	schedule_work(&klt_depot_work);
+}
+
+static struct irq_work klt_depot_irq_work;
+
+static u32 klt_depot_save(unsigned long *entries, unsigned int nr)
+{
+	u32 h;
+
+	if (!KLT_DEPOT_NOALLOC)
+		h = stack_depot_save(entries, nr, GFP_NOWAIT | __GFP_NOWARN);
+#ifdef STACK_DEPOT_FLAG_CAN_ALLOC
+	else
+		h = stack_depot_save_flags(entries, nr, 0, 0);
+#else
+	else
+		h = __stack_depot_save(entries, nr, 0, 0, false);
+#endif
+	if (unlikely(!h)) {
+		klt_stat_inc(&klt_store, KLT_STAT_STACKS_LOST);
+		if (KLT_DEPOT_NOALLOC)
+			irq_work_queue(&klt_depot_irq_work);
+		return 0;
+	}
+	if (KLT_DEPOT_NOALLOC && unlikely(klt_depot_new_pool(h)))
+		irq_work_queue(&klt_depot_irq_work);
+	return h;
+}
+
 static bool klt_own_frame(unsigned long ip, unsigned long iter)
 {
 	/* The tracepoint iterator is a few dozen bytes of glue. */
@@ -111,7 +200,7 @@ static __always_inline u32 klt_save_stack(unsigned long iter)
 	if (!klt_own_frame(regs.ip, iter))
 		entries[nr++] = regs.ip;
 	if (nr >= depth)
-		return stack_depot_save(entries, nr, GFP_NOWAIT | __GFP_NOWARN);
+		return klt_depot_save(entries, nr);
 	for (unwind_start(&state, current, &regs, NULL);
 	     !unwind_done(&state) && nr < depth; unwind_next_frame(&state)) {
 		ip = unwind_error(&state) ?
@@ -125,7 +214,7 @@ static __always_inline u32 klt_save_stack(unsigned long iter)
 	}
 	if (!nr)
 		return 0;
-	return stack_depot_save(entries, nr, GFP_NOWAIT | __GFP_NOWARN);
+	return klt_depot_save(entries, nr);
 }
 #else
 static __always_inline u32 klt_save_stack(unsigned long iter)
@@ -142,7 +231,7 @@ static __always_inline u32 klt_save_stack(unsigned long iter)
 	nr = min(nr - skip, depth);
 	if (!nr)
 		return 0;
-	return stack_depot_save(entries + skip, nr, GFP_NOWAIT | __GFP_NOWARN);
+	return klt_depot_save(entries + skip, nr);
 }
 #endif
 
@@ -438,6 +527,10 @@ int klt_hooks_register(void)
 	int ret;
 
 	init_irq_work(&klt_grow_irq_work, klt_grow_irq_workfn);
+	init_irq_work(&klt_depot_irq_work, klt_depot_irq_workfn);
+	/* The probes' first new stack finds room. */
+	if (KLT_DEPOT_NOALLOC)
+		klt_depot_workfn(NULL);
 	mutex_lock(&klt_sample_mutex);
 	klt_salt = get_random_long();
 	/* From now on a change of sample must mind the records. */
@@ -511,4 +604,6 @@ void klt_hooks_unregister(void)
 	tracepoint_synchronize_unregister();
 	irq_work_sync(&klt_grow_irq_work);
 	cancel_work_sync(&klt_grow_work);
+	irq_work_sync(&klt_depot_irq_work);
+	cancel_work_sync(&klt_depot_work);
 }

@@ -171,6 +171,7 @@ enum klt_stat {
 	KLT_STAT_UNKNOWN_FREES,		/* free of an object we never saw */
 	KLT_STAT_REPLACED,		/* record reused by a new allocation */
 	KLT_STAT_SAMPLED_OUT,		/* skipped by sample=N */
+	KLT_STAT_STACKS_LOST,		/* recorded without a backtrace */
 	KLT_NR_STATS
 };
 

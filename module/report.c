@@ -275,6 +275,7 @@ void klt_report_header(struct seq_file *m, struct klt_store *st,
 	H(KLT_HDR_UNTRACKED, klt_stat_read(st, KLT_STAT_UNTRACKED));
 	H(KLT_HDR_UNKNOWN_FREES, klt_stat_read(st, KLT_STAT_UNKNOWN_FREES));
 	H(KLT_HDR_REPLACED, klt_stat_read(st, KLT_STAT_REPLACED));
+	H(KLT_HDR_STACKS_LOST, klt_stat_read(st, KLT_STAT_STACKS_LOST));
 	H(KLT_HDR_SCANS, info->scans);
 	H(KLT_HDR_LAST_SCAN, info->last_scan_jiffies);
 	H(KLT_HDR_SCAN_MS, info->last_scan_ms);

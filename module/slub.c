@@ -9,9 +9,11 @@
  * read from the copy, the slots' metadata masked.
  *
  * struct kmem_cache, struct slab and struct kmem_cache_cpu are private to
- * mm/. They are mirrored here for the layouts of 6.1 and 6.12 and checked
- * at load against a cache of ours; what fails the check is never used, and
- * the scan then treats all untracked slab memory as roots, as before.
+ * mm/. They are mirrored here in the variants 6.1 to 6.12 have had, and no
+ * version number picks one: at load each variant is tried on a cache of
+ * ours (klt_slub_check()), and the first under which its name reads back
+ * and its free lists are right is used. When none passes, the scan treats
+ * all untracked slab memory as roots, as before.
  */
 #define pr_fmt(fmt) "kleaktrack: " fmt
 
@@ -23,13 +25,8 @@
 #include <linux/uaccess.h>
 #include "kleaktrack.h"
 
+/* struct kmem_cache from its flags on, the same from 6.1 to 6.12. */
 struct klt_kmem_cache_head {
-#ifndef CONFIG_SLUB_TINY
-	void __percpu *cpu_slab;
-#ifdef KLT_SLUB_612	/* set by Kbuild */
-	struct lock_class_key lock_key;
-#endif
-#endif
 	slab_flags_t flags;
 	unsigned long min_partial;
 	unsigned int size;
@@ -67,16 +64,14 @@ struct klt_kmem_cache_cpu {
 	void *slab;
 };
 
-/* struct slab overlays struct page; the fields SLUB's freelists need. */
+/*
+ * struct slab overlays struct page; the fields SLUB's free lists need.
+ * Its first three words after the flags are slab_list and slab_cache, in
+ * an order that changed in 6.2.
+ */
 struct klt_slab {
 	unsigned long page_flags;
-#ifdef KLT_SLUB_612
-	void *slab_cache;
-	struct list_head slab_list;
-#else
-	struct list_head slab_list;
-	void *slab_cache;
-#endif
+	unsigned long words[3];
 	void *freelist;
 	union {
 		unsigned long counters;
@@ -88,6 +83,36 @@ struct klt_slab {
 	};
 };
 
+#ifdef CONFIG_SLUB_TINY
+#define KLT_CPU_SLAB	0
+#else
+#define KLT_CPU_SLAB	sizeof(void *)	/* cpu_slab, first in kmem_cache */
+#endif
+
+struct klt_slub_layout {
+	const char *what;
+	unsigned int slab_cache_word;	/* in klt_slab.words */
+	unsigned int head;		/* offset of kmem_cache's flags */
+};
+
+/*
+ * Before kmem_cache's flags: the CPU slab pointer, and in later kernels
+ * (6.12 has it) a lock_class_key, which is empty unless lockdep is on.
+ */
+static const struct klt_slub_layout klt_layouts[] = {
+	{ "6.2+", 0, KLT_CPU_SLAB + sizeof(struct lock_class_key) },
+	{ "6.2+", 0, KLT_CPU_SLAB },
+	{ "6.1", 2, KLT_CPU_SLAB },
+	{ "6.1", 2, KLT_CPU_SLAB + sizeof(struct lock_class_key) },
+};
+
+static const struct klt_slub_layout *klt_layout = &klt_layouts[0];
+
+static struct klt_kmem_cache_head *klt_cache_head(unsigned long cache)
+{
+	return (struct klt_kmem_cache_head *)(cache + klt_layout->head);
+}
+
 static_assert(sizeof(struct klt_slab) <= sizeof(struct page));
 
 static bool klt_name_ok;
@@ -95,8 +120,7 @@ bool klt_freelist_ok;
 
 const char *const *klt_cache_name_ptr(unsigned long cache)
 {
-	return klt_name_ok ?
-	       &((struct klt_kmem_cache_head *)cache)->name : NULL;
+	return klt_name_ok ? &klt_cache_head(cache)->name : NULL;
 }
 
 /*
@@ -111,9 +135,12 @@ bool klt_slab_read(struct page *page, struct klt_slab_info *si)
 	unsigned int cpu;
 
 	if (!klt_freelist_ok ||
-	    copy_from_kernel_nofault(&sl, head, sizeof(sl)) || !sl.slab_cache)
+	    copy_from_kernel_nofault(&sl, head, sizeof(sl)))
 		return false;
-	s = sl.slab_cache;
+	si->cache = sl.words[klt_layout->slab_cache_word];
+	if (!si->cache)
+		return false;
+	s = klt_cache_head(si->cache);
 	if (copy_from_kernel_nofault(&si->size, &s->size, sizeof(si->size)) ||
 	    copy_from_kernel_nofault(&si->offset, &s->offset,
 				     sizeof(si->offset)) ||
@@ -128,7 +155,6 @@ bool klt_slab_read(struct page *page, struct klt_slab_info *si)
 				     sizeof(si->random)))
 		return false;
 #endif
-	si->cache = (unsigned long)s;
 	si->base = (unsigned long)page_address(head);
 	si->pages = compound_nr(head);
 	si->objects = sl.objects;
@@ -146,7 +172,7 @@ bool klt_slab_read(struct page *page, struct klt_slab_info *si)
 	if (sl.frozen) {
 		void __percpu *cpu_slab;
 
-		if (copy_from_kernel_nofault(&cpu_slab, &s->cpu_slab,
+		if (copy_from_kernel_nofault(&cpu_slab, (void *)si->cache,
 					     sizeof(cpu_slab)))
 			return false;
 		for_each_possible_cpu(cpu) {
@@ -256,25 +282,58 @@ out:
 	return ok;
 }
 
-/* Learn on @probe, a cache nobody else uses, whether the layouts hold. */
-void klt_slub_check(struct kmem_cache *probe, const char *name)
+/*
+ * Try @l on @probe, a cache of ours named @name: whether the name reads
+ * back (*named) and whether the free lists then check out.
+ */
+static bool klt_layout_holds(const struct klt_slub_layout *l,
+			     struct kmem_cache *probe, const char *name,
+			     bool *named)
 {
 	const char *got = NULL;
 	char buf[32];
 
+	klt_layout = l;
 	klt_name_ok = true;
+	klt_freelist_ok = false;
 	if (probe)
 		got = klt_cache_name(klt_enc((unsigned long)probe), buf,
 				     sizeof(buf));
-	klt_name_ok = got == buf && !strcmp(buf, name);
-	if (!klt_name_ok) {
-		pr_warn("unknown struct kmem_cache layout; reports show cache addresses, freed slab slots are scanned\n");
-		return;
-	}
+	*named = got == buf && !strcmp(buf, name);
+	if (!*named)
+		return false;
 	klt_freelist_ok = true;
 	klt_freelist_ok = klt_freelist_check(probe);
-	if (!klt_freelist_ok)
+	return klt_freelist_ok;
+}
+
+/*
+ * Learn on @probe which layout holds: the first under which both the name
+ * and the free lists check out, else the first under which the name does
+ * (reports name caches, freed slots are scanned).
+ */
+void klt_slub_check(struct kmem_cache *probe, const char *name)
+{
+	const struct klt_slub_layout *l, *named = NULL;
+	bool ok = false, n;
+
+	for (l = klt_layouts; l < klt_layouts + ARRAY_SIZE(klt_layouts); l++) {
+		ok = klt_layout_holds(l, probe, name, &n);
+		if (n && !named)
+			named = l;
+		if (ok)
+			break;
+	}
+	klt_layout = ok ? l : named ?: klt_layouts;
+	klt_freelist_ok = ok;
+	klt_name_ok = !!named;
+	if (!named)
+		pr_warn("unknown struct kmem_cache layout; reports show cache addresses, freed slab slots are scanned\n");
+	else if (!ok)
 		pr_warn("unknown SLUB free list layout; freed slab slots are scanned\n");
+	else
+		pr_info("SLUB layout of %s (slab_cache in word %u, kmem_cache flags at +%u)\n",
+			l->what, l->slab_cache_word + 1, l->head);
 }
 
 static void klt_probe_ctor(void *obj)

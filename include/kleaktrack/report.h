@@ -52,6 +52,7 @@
 #define KLT_HDR_UNTRACKED	"untracked"	/* allocations not recorded */
 #define KLT_HDR_UNKNOWN_FREES	"unknown_frees"	/* frees of untracked objects */
 #define KLT_HDR_REPLACED	"replaced"	/* records replaced on reuse */
+#define KLT_HDR_STACKS_LOST	"stacks_lost"	/* recorded without a backtrace */
 #define KLT_HDR_SCANS		"scans"
 #define KLT_HDR_LAST_SCAN	"last_scan_jiffies"
 #define KLT_HDR_SCAN_MS		"last_scan_duration_ms"

@@ -8,6 +8,12 @@
 #include <kunit/test.h>
 #include "kleaktrack_test.h"
 
+/* The kernel's own SLUB structures, where the tree built has mm/. */
+#if __has_include(<../mm/slab.h>)
+#include <../mm/slab.h>
+#define SLUB_HAVE_MM
+#endif
+
 static bool slub_read_mem(void *ctx, unsigned long addr, unsigned long *val)
 {
 	return !copy_from_kernel_nofault(val, (void *)addr, sizeof(*val));
@@ -133,7 +139,52 @@ static void slub_free_map_bad_chain(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, klt_slab_free_map(&si, slub_read_fake, f, map, 64), -E2BIG);
 }
 
+/*
+ * Each mirrored layout is tried on a cache of ours: it must hold exactly
+ * when it is the kernel's (mm/slab.h is the oracle), and the check at
+ * load must pick one that is.
+ */
+static void slub_layout_chosen_by_check(struct kunit *test)
+{
+	static const char name[] = "kleaktrack_test_layout";
+	const struct klt_slub_layout *l;
+	struct kmem_cache *cache;
+	int held = 0;
+	bool named;
+
+#ifndef SLUB_HAVE_MM
+	kunit_skip(test, "no mm/slab.h in this tree");
+#else
+	cache = kmem_cache_create(name, 64, 0, 0, slub_test_ctor);
+	KUNIT_ASSERT_NOT_NULL(test, cache);
+	kasan_disable_current();
+	for (l = klt_layouts; l < klt_layouts + ARRAY_SIZE(klt_layouts); l++) {
+		bool real = l->head == offsetof(struct kmem_cache, flags) &&
+			    offsetof(struct klt_slab, words[l->slab_cache_word]) ==
+			    offsetof(struct slab, slab_cache);
+		bool ok = klt_layout_holds(l, cache, name, &named);
+
+		KUNIT_EXPECT_EQ_MSG(test, ok, real, "layout %s, word %u, head %u",
+				    l->what, l->slab_cache_word, l->head);
+		KUNIT_EXPECT_EQ_MSG(test, named, l->head ==
+				    offsetof(struct kmem_cache, flags),
+				    "name under head %u", l->head);
+		held += ok;
+	}
+	KUNIT_EXPECT_GT(test, held, 0);
+	klt_slub_check(cache, name);
+	KUNIT_EXPECT_TRUE(test, klt_freelist_ok);
+	KUNIT_EXPECT_EQ(test, klt_layout->head, offsetof(struct kmem_cache, flags));
+	KUNIT_EXPECT_EQ(test, offsetof(struct klt_slab,
+				       words[klt_layout->slab_cache_word]),
+			offsetof(struct slab, slab_cache));
+	kasan_enable_current();
+	kmem_cache_destroy(cache);
+#endif
+}
+
 static struct kunit_case klt_slub_cases[] = {
+	KUNIT_CASE(slub_layout_chosen_by_check),
 	KUNIT_CASE(slub_free_map_real),
 	KUNIT_CASE(slub_free_map_bad_chain),
 	{}

@@ -20,7 +20,7 @@ record() { tee -a "$results"; }
 "$KLT_ROOT/tests/rig/deps.sh" || { echo "FAIL setup/deps" | record; }
 
 # Kernels we build ourselves (cached; only the first run pays).
-for t in kunit debug; do
+for t in kunit debug debug-rt; do
 	want_target "$t" || continue
 	if "$KLT_ROOT/tests/rig/kernel.sh" "$t" >/dev/null; then
 		echo "PASS setup/kernel-$t" | record
@@ -31,7 +31,7 @@ done
 
 # Static checks: W=1 builds against both Debian header trees, checkpatch.
 if want_scenario static; then
-	for t in debian-6.1 debian-6.12; do
+	for t in debian-6.1 debian-6.12 debian-6.1-cloud debian-6.12-cloud debian-6.12-rt; do
 		want_target "$t" || continue
 		out=$KLT_OUT/logs/$t/w1.log
 		mkdir -p "$(dirname "$out")"
@@ -82,7 +82,11 @@ fi
 matrix="
 debian-6.1:load-unload leaks idle kleakctl tombstones kmemleak-compat lockdown no-debugfs
 debian-6.12:load-unload leaks idle kleakctl tombstones bench-smoke kmemleak-compat lockdown no-debugfs
+debian-6.1-cloud:load-unload leaks idle kleakctl
+debian-6.12-cloud:load-unload leaks idle kleakctl
+debian-6.12-rt:load-unload leaks idle kleakctl
 debug:load-unload leaks idle tombstones kunit kmemleak-compat
+debug-rt:load-unload leaks idle tombstones kmemleak-compat
 kunit:kunit
 "
 while IFS=: read -r t scs; do
@@ -91,7 +95,7 @@ while IFS=: read -r t scs; do
 	for s in $scs; do
 		want_scenario "$s" || continue
 		[ -f "$KLT_ROOT/tests/scenarios/$s.sh" ] || continue
-		case $t in debug) to=900;; *) to=400;; esac
+		case $t in debug|debug-rt) to=900;; *) to=400;; esac
 		"$KLT_ROOT/tests/rig/guest.sh" "$t" "$s" -t $to 2>&1 | record
 	done
 done <<<"$matrix"

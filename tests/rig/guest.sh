@@ -17,7 +17,7 @@ scenario=${2:?usage: guest.sh TARGET SCENARIO [options]}
 shift 2
 mem=512 smp=2 timeout=300
 # kmemleak, built into our own kernels, is the oracle for our own leaks.
-case $target in kunit|debug) append="kmemleak=on" ;; *) append="" ;; esac
+case $target in kunit|debug|debug-rt) append="kmemleak=on" ;; *) append="" ;; esac
 # Multi-threaded TCG executes stale code after cross-CPU text patching
 # (jump labels, static calls): tracepoint (un)registration under load then
 # oopses on a spurious int3 at a site already restored. One host thread

@@ -1,13 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Build (once) the kunit or debug kernel from linux-source-6.12 with a
-# fragment kept in tests/configs/, cached under $KLT_CACHE keyed by source
+# Build (once) the kunit, debug or debug-rt kernel from linux-source-6.12
+# with the fragments kept in tests/configs/, cached under $KLT_CACHE keyed by source
 # version and config hash. Prints the build directory.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-target=${1:?usage: kernel.sh kunit|debug}
-case $target in kunit|debug) ;; *) klt_die "kernel.sh builds kunit or debug, not '$target'";; esac
+target=${1:?usage: kernel.sh kunit|debug|debug-rt}
+frags=$(klt_frags "$target") ||
+	klt_die "kernel.sh builds kunit, debug or debug-rt, not '$target'"
 
 ver=$(klt_source_version) || true
 [ -n "$ver" ] || klt_die "linux-source-6.12 is not installed (run tests/rig/deps.sh)"
@@ -25,9 +26,6 @@ if [ ! -f "$src/.klt-unpacked" ]; then
 	touch "$src/.klt-unpacked"
 fi
 
-frags=$KLT_ROOT/tests/configs/kunit.config
-[ "$target" = debug ] && frags="$frags $KLT_ROOT/tests/configs/debug.config"
-
 rm -rf "$out" && mkdir -p "$out"
 log=$out/build.log
 klt_log "building the $target kernel in $out (first run only; log: $log)"
@@ -38,23 +36,29 @@ klt_log "building the $target kernel in $out (first run only; log: $log)"
 	make -C "$src" O="$out" olddefconfig
 } >"$log" 2>&1 || { tail -20 "$log" >&2; klt_die "configuring the $target kernel failed"; }
 
-# A fragment option the Kconfig solver dropped silently is a rig bug.
-missing=0
+# A fragment option the Kconfig solver dropped silently is a rig bug. A
+# later fragment's setting of an option replaces an earlier one's.
+declare -A want=()
 for f in $frags; do
 	while IFS= read -r line; do
 		case $line in
-		CONFIG_*=*) ;;
-		"# CONFIG_"*" is not set")
-			opt=${line#\# }; opt=${opt%% *}
-			grep -q "^$opt=" "$out/.config" || continue
-			;;
-		*) continue;;
+		CONFIG_*=*) opt=${line%%=*} ;;
+		"# CONFIG_"*" is not set") opt=${line#\# }; opt=${opt%% *} ;;
+		*) continue ;;
 		esac
-		if ! grep -qx "$line" "$out/.config"; then
-			klt_log "config: $line did not stick"
-			missing=1
-		fi
+		want[$opt]=$line
 	done <"$f"
+done
+missing=0
+for opt in "${!want[@]}"; do
+	line=${want[$opt]}
+	case $line in
+	"# "*) grep -q "^$opt=" "$out/.config" || continue ;;
+	esac
+	if ! grep -qx "$line" "$out/.config"; then
+		klt_log "config: $line did not stick"
+		missing=1
+	fi
 done
 [ $missing = 0 ] || klt_die "the $target config fragment does not apply to $ver"
 

@@ -23,10 +23,21 @@ klt_source_version() {
 	dpkg-query -W -f='${Version}' "$(klt_source_pkg)" 2>/dev/null
 }
 
+# The config fragments of a kernel we build, in merge order (a later
+# fragment overrides an earlier one).
+klt_frags() {
+	c=$KLT_ROOT/tests/configs
+	case $1 in
+	kunit) echo "$c/kunit.config" ;;
+	debug) echo "$c/kunit.config $c/debug.config" ;;
+	debug-rt) echo "$c/kunit.config $c/debug.config $c/rt.config" ;;
+	*) return 1 ;;
+	esac
+}
+
 klt_config_hash() {
-	cat "$KLT_ROOT/tests/configs/kunit.config" \
-		$([ "$1" = debug ] && echo "$KLT_ROOT/tests/configs/debug.config") |
-		sha256sum | cut -c1-12
+	# shellcheck disable=SC2046
+	cat $(klt_frags "$1") | sha256sum | cut -c1-12
 }
 
 klt_kernel_dir() {
@@ -45,7 +56,19 @@ klt_target() {
 		rel=$(klt_debian_release linux-image-6.12-amd64) ||
 			klt_die "linux-image-6.12-amd64 is not installed (run tests/rig/deps.sh)"
 		;;
-	kunit|debug)
+	debian-6.1-cloud)
+		rel=$(klt_debian_release linux-image-cloud-amd64) ||
+			klt_die "linux-image-cloud-amd64 is not installed (run tests/rig/deps.sh)"
+		;;
+	debian-6.12-cloud)
+		rel=$(klt_debian_release linux-image-6.12-cloud-amd64) ||
+			klt_die "linux-image-6.12-cloud-amd64 is not installed (run tests/rig/deps.sh)"
+		;;
+	debian-6.12-rt)
+		rel=$(klt_debian_release linux-image-6.12-rt-amd64) ||
+			klt_die "linux-image-6.12-rt-amd64 is not installed (run tests/rig/deps.sh)"
+		;;
+	kunit|debug|debug-rt)
 		d=$(klt_kernel_dir "$1")
 		KLT_IMAGE=$d/arch/x86/boot/bzImage
 		KLT_KDIR=$d
@@ -53,7 +76,7 @@ klt_target() {
 		return 0
 		;;
 	*)
-		klt_die "unknown target '$1' (debian-6.1, debian-6.12, kunit, debug)"
+		klt_die "unknown target '$1' (debian-6.1, debian-6.12, debian-6.1-cloud, debian-6.12-cloud, debian-6.12-rt, kunit, debug, debug-rt)"
 		;;
 	esac
 	KLT_IMAGE=/boot/vmlinuz-$rel
