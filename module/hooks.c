@@ -283,7 +283,7 @@ static noinline void klt_record(unsigned long call_site, unsigned long enc,
 	} else if (obj) {
 		obj->enc_cache = cache ? klt_enc((unsigned long)cache) : 0;
 		obj->enc_parent = 0;
-		obj->jiffies = (u32)jiffies;
+		klt_obj_set_born(obj, jiffies);
 		obj->stack = stack;
 		obj->pid = in_task() ? task_pid_nr(current) : 0;
 		obj->checksum = 0;

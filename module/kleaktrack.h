@@ -74,6 +74,9 @@
 #include <linux/spinlock.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
+#include <linux/jiffies.h>
+#include <linux/threads.h>
+#include <linux/version.h>
 #include <linux/atomic.h>
 #include <linux/percpu.h>
 #include <linux/hash.h>
@@ -145,10 +148,11 @@ struct klt_object {
 	unsigned long enc_addr;		/* klt_enc(address) */
 	unsigned long enc_cache;	/* klt_enc(kmem_cache), 0 for kmalloc */
 	unsigned long enc_parent;	/* holder of an indirect leak */
-	u32 jiffies;			/* low 32 bits at allocation */
+	u32 born_lo;			/* klt_obj_born(), low 32 bits */
 	u32 size;			/* requested size */
 	u32 stack;			/* stack depot handle */
-	u32 pid;
+	u32 pid : 22;			/* PID_MAX_LIMIT is 2^22 */
+	u32 born_hi : 10;		/* klt_obj_born(), bits 32 to 41 */
 	u32 checksum;			/* crc32 of contents at the last scan */
 	u32 serial;			/* identity that survives index reuse */
 	u32 next;			/* free, gray or classify list */
@@ -157,6 +161,30 @@ struct klt_object {
 	char comm[TASK_COMM_LEN];
 };
 
+static_assert(PID_MAX_LIMIT <= 1 << 22);
+
+/*
+ * The allocation time, in jiffies, kept in 42 bits: an object is taken to
+ * be less than 2^42 jiffies old (139 years at HZ=1000). 32 bits would wrap
+ * after 198 days at HZ=250, and an old object would then look younger
+ * than a task's sleep (the asleep rule, stacks.c).
+ */
+#define KLT_BORN_MASK	(BIT_ULL(42) - 1)
+
+static inline void klt_obj_set_born(struct klt_object *obj, unsigned long t)
+{
+	obj->born_lo = (u32)t;
+	obj->born_hi = ((u64)t >> 32) & 0x3ff;
+}
+
+static inline unsigned long klt_obj_born(const struct klt_object *obj)
+{
+	unsigned long now = jiffies;
+	u64 t = ((u64)obj->born_hi << 32) | obj->born_lo;
+
+	return now - (unsigned long)((now - t) & KLT_BORN_MASK);
+}
+
 /*
  * Records live in chunks of three pages: 128 records of 96 bytes fill one
  * exactly, where a single page holds 42 and leaves 64 bytes unused.
@@ -164,6 +192,20 @@ struct klt_object {
 #define KLT_CHUNK_PAGES		3
 #define KLT_CHUNK_SIZE		(KLT_CHUNK_PAGES * PAGE_SIZE)
 #define KLT_OBJS_PER_CHUNK	(KLT_CHUNK_SIZE / sizeof(struct klt_object))
+
+/*
+ * The releases kleaktrack was tested on. Its view of struct page, SLUB
+ * and the stacks is checked where it can be (slub.c, klt_walk_untrusted()),
+ * but a new release may change what no check sees: outside this range it
+ * loads only with force=1.
+ */
+#define KLT_TESTED_MIN	KERNEL_VERSION(6, 1, 0)
+#define KLT_TESTED_MAX	KERNEL_VERSION(6, 12, 255)
+
+static inline bool klt_release_tested(unsigned int code)
+{
+	return code >= KLT_TESTED_MIN && code <= KLT_TESTED_MAX;
+}
 
 /* Event counters, per CPU: the hooks bump them, the report sums them. */
 enum klt_stat {
@@ -252,6 +294,7 @@ struct klt_scan_result {
 	unsigned long new_leaks;
 	unsigned long new_bytes;
 	bool interrupted;
+	char untrusted[80];		/* why nothing was classified, or "" */
 };
 
 #define KLT_WORDS	(PAGE_SIZE / sizeof(unsigned long))
@@ -298,6 +341,12 @@ struct klt_scan {
 	/* Roots (roots.c) */
 	struct klt_range *memmap;	/* pfns of pages holding struct pages */
 	unsigned int nmemmap;
+	struct klt_walk_stats {
+		unsigned long ram_pages;	/* online pages walked */
+		unsigned long root_pages;	/* read as roots, not slab */
+		unsigned long slab_pages;	/* of slabs read */
+		unsigned long slab_in_use;	/* the kernel's count, fewest seen */
+	} walk;
 	/* Slabs (slub.c) */
 	unsigned long *slab_buf[KLT_SLAB_PAGES];	/* a copy of one slab */
 	bool slab_copied[KLT_SLAB_PAGES];
@@ -338,6 +387,8 @@ static inline void klt_push(struct klt_scan *sc, struct klt_object *obj,
 
 /* roots.c */
 void klt_roots_scan(struct klt_scan *sc);
+const char *klt_walk_untrusted(const struct klt_walk_stats *w,
+			       unsigned long ram_pages, char *buf, size_t len);
 void klt_skip_span(struct klt_scan *sc, unsigned long page,
 		   unsigned long s, unsigned long e);
 struct klt_slab_info;
@@ -366,6 +417,7 @@ void klt_why(struct klt_scan *sc, unsigned long v, unsigned long from);
 /* report.c */
 struct klt_report_info {
 	unsigned long scans;
+	unsigned long untrusted_scans;	/* walks klt_walk_untrusted() refused */
 	unsigned long last_scan_jiffies;
 	unsigned long last_scan_ms;
 	struct klt_scan_result last;
@@ -384,7 +436,6 @@ int klt_format_object(struct klt_store *st, struct klt_object *o,
 		      bool contents, char *buf, size_t len);
 bool klt_print_object(struct klt_store *st, unsigned long addr);
 const char *klt_cache_name(unsigned long enc_cache, char *buf, size_t len);
-unsigned long klt_full_jiffies(u32 low);
 
 /* slub.c: SLUB's private structures, checked at load */
 #define KLT_SLAB_HEADS	4

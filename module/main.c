@@ -18,6 +18,7 @@
 #include <linux/slab.h>
 #include <linux/stackdepot.h>
 #include <linux/uaccess.h>
+#include <linux/utsname.h>
 #include "kleaktrack.h"
 
 struct klt_store klt_store;
@@ -42,6 +43,10 @@ MODULE_PARM_DESC(max_objects, "Most objects tracked at once (default: RAM / 512)
 unsigned int klt_stack_depth = 16;
 module_param_named(stack_depth, klt_stack_depth, uint, 0644);
 MODULE_PARM_DESC(stack_depth, "Allocation stack frames kept (1-60)");
+
+static bool klt_force;
+module_param_named(force, klt_force, bool, 0444);
+MODULE_PARM_DESC(force, "Load on a kernel release outside the tested range");
 
 unsigned int klt_sample = 1;
 static int klt_set_sample_param(const char *val, const struct kernel_param *kp)
@@ -140,6 +145,15 @@ static int klt_do_scan(klt_stop_fn stop)
 	ret = klt_scan_ram(sc, READ_ONCE(klt_scan_stacks));
 	klt_scan_end(sc, &res);
 	if (!res.interrupted) {
+		/* One line when scans stop being trusted, one when they are again. */
+		if (res.untrusted[0] && !klt_info.last.untrusted[0])
+			pr_warn("scan not trusted, nothing new reported: %s\n",
+				res.untrusted);
+		else if (!res.untrusted[0] && klt_info.last.untrusted[0] &&
+			 klt_info.scans)
+			pr_info("scans are trusted again\n");
+		if (res.untrusted[0])
+			klt_info.untrusted_scans++;
 		klt_info.scans++;
 		klt_info.last_scan_jiffies = t0;
 		klt_info.last_scan_ms = jiffies_to_msecs(jiffies - t0);
@@ -318,6 +332,15 @@ static int __init klt_init(void)
 	struct task_struct *thread;
 	int ret;
 
+	if (!klt_release_tested(LINUX_VERSION_CODE)) {
+		if (!klt_force) {
+			pr_err("not tested on %s (tested: 6.1 to 6.12); force=1 loads it anyway\n",
+			       init_utsname()->release);
+			return -EOPNOTSUPP;
+		}
+		pr_warn("not tested on %s (tested: 6.1 to 6.12), loaded because force=1\n",
+			init_utsname()->release);
+	}
 	if (!klt_max_objects)
 		klt_max_objects = max(ram / 512, 65536UL);
 	ret = stack_depot_init();

@@ -22,13 +22,6 @@
 
 #define KLT_HEX_ROW	16
 
-unsigned long klt_full_jiffies(u32 low)
-{
-	unsigned long now = jiffies;
-
-	return now - (u32)((u32)now - low);
-}
-
 /* Returns @buf holding the name, or a static string. */
 const char *klt_cache_name(unsigned long enc_cache, char *buf, size_t len)
 {
@@ -76,8 +69,8 @@ int klt_format_object(struct klt_store *st, struct klt_object *o,
 			 "unreferenced object 0x%lx (size %u):\n", addr, o->size);
 	pos += scnprintf(buf + pos, len - pos,
 			 "  comm \"%.*s\", pid %u, jiffies %lu\n",
-			 TASK_COMM_LEN, o->comm, o->pid,
-			 klt_full_jiffies(o->jiffies));
+			 TASK_COMM_LEN, o->comm, (u32)o->pid,
+			 klt_obj_born(o));
 	if (o->flags & KLT_F_INDIRECT)
 		pos += scnprintf(buf + pos, len - pos,
 				 "  leak: " KLT_LEAK_INDIRECT " (held by 0x%lx)\n",
@@ -277,6 +270,8 @@ void klt_report_header(struct seq_file *m, struct klt_store *st,
 	H(KLT_HDR_REPLACED, klt_stat_read(st, KLT_STAT_REPLACED));
 	H(KLT_HDR_STACKS_LOST, klt_stat_read(st, KLT_STAT_STACKS_LOST));
 	H(KLT_HDR_SCANS, info->scans);
+	H(KLT_HDR_UNTRUSTED, info->untrusted_scans);
+	H(KLT_HDR_LAST_UNTRUSTED, !!info->last.untrusted[0]);
 	H(KLT_HDR_LAST_SCAN, info->last_scan_jiffies);
 	H(KLT_HDR_SCAN_MS, info->last_scan_ms);
 	H(KLT_HDR_PAGES, info->last.pages);

@@ -280,17 +280,51 @@ static void klt_scan_node_range(struct klt_scan *sc, unsigned long start,
 			break;
 		case KLT_PAGE_MEMMAP:
 			klt_scan_memmap_page(sc, pfn, klt_in_memmap(sc, pfn));
+			sc->walk.root_pages++;
 			break;
 		case KLT_PAGE_ROOT:
 		case KLT_PAGE_OBJECTS:
 			klt_scan_pfn(sc, pfn, kind == KLT_PAGE_OBJECTS);
+			sc->walk.root_pages++;
 			break;
 		case KLT_PAGE_SKIP:
 			break;
 		}
+		span = min(span, end - pfn);
+		sc->walk.ram_pages += span;
 		pfn += span;
 		klt_maybe_resched(sc, PAGE_SIZE);
 	}
+}
+
+static unsigned long klt_slab_in_use(void)
+{
+	return global_node_page_state_pages(NR_SLAB_RECLAIMABLE_B) +
+	       global_node_page_state_pages(NR_SLAB_UNRECLAIMABLE_B);
+}
+
+/*
+ * Whether the walk saw what any kernel's RAM holds, from its counts @w and
+ * the RAM the kernel manages (@ram_pages): most of that RAM walked, some
+ * root pages (the kernel's own data at least), and a good part of the
+ * slab memory in use read. A walk that fails this was misled by a page
+ * layout we do not know; classifying after it would report whatever it
+ * missed the references of. Returns NULL, or why in @buf.
+ */
+const char *klt_walk_untrusted(const struct klt_walk_stats *w,
+			       unsigned long ram_pages, char *buf, size_t len)
+{
+	if (w->ram_pages < ram_pages / 2)
+		snprintf(buf, len, "the RAM walk saw %lu of %lu pages",
+			 w->ram_pages, ram_pages);
+	else if (!w->root_pages)
+		snprintf(buf, len, "the RAM walk found no root page");
+	else if (w->slab_in_use >= 64 && w->slab_pages < w->slab_in_use / 4)
+		snprintf(buf, len, "the RAM walk read %lu slab pages of %lu in use",
+			 w->slab_pages, w->slab_in_use);
+	else
+		return NULL;
+	return buf;
 }
 
 /* Every node's RAM, each followed by the objects it made gray. */
@@ -305,6 +339,7 @@ void klt_roots_scan(struct klt_scan *sc)
 	 */
 	vm_unmap_aliases();
 	klt_memmap_find(sc);
+	sc->walk.slab_in_use = klt_slab_in_use();
 	for_each_online_node(nid) {
 		pg_data_t *pgdat = NODE_DATA(nid);
 		unsigned long start = pgdat->node_start_pfn;
@@ -315,4 +350,6 @@ void klt_roots_scan(struct klt_scan *sc)
 	klt_page_free(sc->memmap);
 	sc->memmap = NULL;
 	sc->nmemmap = 0;
+	/* Slabs freed during the walk were in use at its start. */
+	sc->walk.slab_in_use = min(sc->walk.slab_in_use, klt_slab_in_use());
 }

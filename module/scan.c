@@ -50,7 +50,7 @@ void klt_maybe_resched(struct klt_scan *sc, unsigned long work)
 
 static bool klt_old_enough(struct klt_scan *sc, struct klt_object *obj)
 {
-	unsigned long born = klt_full_jiffies(obj->jiffies);
+	unsigned long born = klt_obj_born(obj);
 
 	return time_before_eq(born + sc->min_age, sc->start) &&
 	       time_before(born, sc->start);
@@ -68,7 +68,7 @@ static void klt_mark(struct klt_scan *sc, struct klt_object *obj)
 		return;
 	/* Not stored by a task that has not run since (stacks.c). */
 	if (sc->asleep_since &&
-	    time_after(klt_full_jiffies(obj->jiffies), sc->asleep_since + 1))
+	    time_after(klt_obj_born(obj), sc->asleep_since + 1))
 		return;
 	obj->gen = sc->gen;
 	if (!(obj->flags & KLT_F_HELD))
@@ -252,6 +252,9 @@ int klt_scan_ram(struct klt_scan *sc, bool scan_stacks)
 	klt_stacks_find(sc);
 	kasan_disable_current();
 	klt_roots_scan(sc);
+	if (!sc->res.interrupted)
+		klt_walk_untrusted(&sc->walk, totalram_pages(), sc->res.untrusted,
+				   sizeof(sc->res.untrusted));
 	klt_stacks_scan(sc, scan_stacks);
 	klt_drain(sc);
 	kasan_enable_current();
@@ -290,7 +293,7 @@ static bool klt_new_root(struct klt_scan *sc, struct klt_object *obj)
 	if (!(obj->flags & KLT_F_LIVE) || obj->gen == sc->gen)
 		return false;
 	return (obj->flags & KLT_F_CLEARED) ||
-	       !time_before(klt_full_jiffies(obj->jiffies), sc->start);
+	       !time_before(klt_obj_born(obj), sc->start);
 }
 
 /* The checksum pass borrows the candidate page, idle between batches. */
@@ -360,10 +363,11 @@ void klt_scan_end(struct klt_scan *sc, struct klt_scan_result *res)
 {
 	klt_drain(sc);
 	kasan_disable_current();
-	if (!klt_stopped(sc))
+	/* An untrusted walk changes nothing: no checksums, no verdicts. */
+	if (!klt_stopped(sc) && !sc->res.untrusted[0])
 		klt_store_walk(sc->st, KLT_WALK_BATCH, klt_sum_note,
 			       klt_sum_batch, sc);
-	if (!klt_stopped(sc))
+	if (!klt_stopped(sc) && !sc->res.untrusted[0])
 		klt_classify(sc);
 	kasan_enable_current();
 	*res = sc->res;

@@ -433,6 +433,7 @@ void klt_scan_slab(struct klt_scan *sc, struct page *head)
 	if (nr > KLT_SLAB_PAGES) {
 		for (i = 0; i < nr && !klt_stopped(sc); i++)
 			klt_scan_pfn(sc, page_to_pfn(head) + i, true);
+		sc->walk.slab_pages += i;
 		return;
 	}
 	sc->slab_base = base;
@@ -459,6 +460,7 @@ void klt_scan_slab(struct klt_scan *sc, struct page *head)
 			klt_skip_free_slots(sc, &si, i);
 		klt_scan_words(sc, sc->slab_buf[i], KLT_WORDS, sc->skip, addr);
 		sc->res.pages++;
+		sc->walk.slab_pages++;
 		klt_maybe_resched(sc, PAGE_SIZE);
 	}
 }

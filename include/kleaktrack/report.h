@@ -54,6 +54,8 @@
 #define KLT_HDR_REPLACED	"replaced"	/* records replaced on reuse */
 #define KLT_HDR_STACKS_LOST	"stacks_lost"	/* recorded without a backtrace */
 #define KLT_HDR_SCANS		"scans"
+#define KLT_HDR_UNTRUSTED	"untrusted_scans"	/* classified nothing */
+#define KLT_HDR_LAST_UNTRUSTED	"last_scan_untrusted"	/* 1: see dmesg */
 #define KLT_HDR_LAST_SCAN	"last_scan_jiffies"
 #define KLT_HDR_SCAN_MS		"last_scan_duration_ms"
 #define KLT_HDR_PAGES		"pages_scanned"

@@ -59,7 +59,7 @@ struct klt_object *kt_ins(struct kunit *test, unsigned long addr,
 	obj = klt_store_insert(&ctx->st, addr, size, replaced ? replaced : &r);
 	if (obj) {
 		obj->serial = ++ctx->st.serial;
-		obj->jiffies = (u32)(jiffies - 60 * HZ);
+		klt_obj_set_born(obj, jiffies - 60 * HZ);
 		obj->stack = 0;
 		obj->enc_cache = 0;
 		obj->enc_parent = 0;

@@ -135,11 +135,88 @@ static void roots_memmap_found(struct kunit *test)
 	free_page((unsigned long)plain);
 }
 
+/* The walk of this kernel's RAM is one to trust. */
+static void roots_walk_trusted_here(struct kunit *test)
+{
+	struct klt_test_ctx *ctx = test->priv;
+	struct klt_scan *sc = klt_scan_begin(&ctx->st, 0, NULL);
+	struct klt_scan_result res;
+
+	KUNIT_ASSERT_NOT_NULL(test, sc);
+	KUNIT_EXPECT_EQ(test, klt_scan_ram(sc, true), 0);
+	KUNIT_EXPECT_STREQ(test, sc->res.untrusted, "");
+	KUNIT_EXPECT_GE(test, sc->walk.ram_pages, totalram_pages());
+	KUNIT_EXPECT_GT(test, sc->walk.root_pages, 0UL);
+	KUNIT_EXPECT_GE(test, sc->walk.slab_pages * 4, sc->walk.slab_in_use);
+	klt_scan_end(sc, &res);
+}
+
+/*
+ * A walk that missed RAM, found no root or read few slabs is refused, and
+ * a refused scan reports nothing, not even a leak it would have found.
+ */
+static void roots_walk_untrusted_refused(struct kunit *test)
+{
+	struct klt_walk_stats ok = {
+		.ram_pages = 1000, .root_pages = 100,
+		.slab_pages = 60, .slab_in_use = 200,
+	}, w;
+	struct klt_test_ctx *ctx = test->priv;
+	struct klt_scan_result res;
+	struct klt_scan *sc;
+	char buf[80];
+	void **a;
+
+	KUNIT_EXPECT_NULL(test, klt_walk_untrusted(&ok, 1000, buf, sizeof(buf)));
+	w = ok;
+	w.ram_pages = 400;
+	KUNIT_EXPECT_NOT_NULL(test, klt_walk_untrusted(&w, 1000, buf, sizeof(buf)));
+	KUNIT_EXPECT_STREQ(test, buf, "the RAM walk saw 400 of 1000 pages");
+	w = ok;
+	w.root_pages = 0;
+	KUNIT_EXPECT_NOT_NULL(test, klt_walk_untrusted(&w, 1000, buf, sizeof(buf)));
+	w = ok;
+	w.slab_pages = 0;	/* every slab taken for free: a flood */
+	KUNIT_EXPECT_NOT_NULL(test, klt_walk_untrusted(&w, 1000, buf, sizeof(buf)));
+	KUNIT_EXPECT_STREQ(test, buf, "the RAM walk read 0 slab pages of 200 in use");
+	w.slab_in_use = 10;	/* too little slab in use to tell */
+	KUNIT_EXPECT_NULL(test, klt_walk_untrusted(&w, 1000, buf, sizeof(buf)));
+
+	a = kt_node(test, 64);
+	kt_scan_once(test, NULL, 0, 0, &res);
+	sc = klt_scan_begin(&ctx->st, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, sc);
+	w = ok;
+	w.slab_pages = 0;
+	klt_walk_untrusted(&w, 1000, sc->res.untrusted, sizeof(sc->res.untrusted));
+	klt_scan_end(sc, &res);
+	KUNIT_EXPECT_EQ(test, res.new_leaks, 0UL);
+	KUNIT_EXPECT_EQ(test, kt_kind(test, a), NOT_LEAK);
+	/* The same scan, trusted, finds it. */
+	kt_scan_once(test, NULL, 0, 0, &res);
+	KUNIT_EXPECT_EQ(test, res.new_leaks, 1UL);
+	KUNIT_EXPECT_EQ(test, kt_kind(test, a), DIRECT);
+}
+
+/* Untested releases load only with force=1 (main.c). */
+static void roots_release_range(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, klt_release_tested(LINUX_VERSION_CODE));
+	KUNIT_EXPECT_TRUE(test, klt_release_tested(KERNEL_VERSION(6, 1, 158)));
+	KUNIT_EXPECT_TRUE(test, klt_release_tested(KERNEL_VERSION(6, 12, 117)));
+	KUNIT_EXPECT_FALSE(test, klt_release_tested(KERNEL_VERSION(6, 13, 0)));
+	KUNIT_EXPECT_FALSE(test, klt_release_tested(KERNEL_VERSION(7, 0, 0)));
+	KUNIT_EXPECT_FALSE(test, klt_release_tested(KERNEL_VERSION(5, 15, 0)));
+}
+
 static struct kunit_case klt_roots_cases[] = {
 	KUNIT_CASE(roots_page_kinds),
 	KUNIT_CASE(roots_skip_tracked),
 	KUNIT_CASE(roots_skip_only_trusted),
 	KUNIT_CASE(roots_memmap_found),
+	KUNIT_CASE(roots_walk_trusted_here),
+	KUNIT_CASE(roots_walk_untrusted_refused),
+	KUNIT_CASE(roots_release_range),
 	{}
 };
 

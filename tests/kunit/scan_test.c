@@ -77,6 +77,39 @@ static void scan_changed_not_reported(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_kind(test, a), DIRECT);
 }
 
+/*
+ * An object allocated more than 2^32 jiffies ago (198 days at HZ=250) is
+ * still old: older than min_age, and older than a task's sleep, so that
+ * task's stack reference to it counts.
+ */
+static void scan_age_past_32_bits(struct kunit *test)
+{
+	struct klt_test_ctx *ctx = test->priv;
+	unsigned long born = jiffies - BIT_ULL(32) - 100;
+	void **a = kt_node(test, 64);
+	struct klt_object *obj = kt_lookup(test, (unsigned long)a);
+	struct klt_scan_result res;
+	struct klt_scan *sc;
+
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	klt_obj_set_born(obj, born);
+	KUNIT_EXPECT_EQ(test, klt_obj_born(obj), born);
+	/* A time after now reads back as 2^42 jiffies ago, never as young. */
+	klt_obj_set_born(obj, jiffies + 10);
+	KUNIT_EXPECT_TRUE(test, time_before(klt_obj_born(obj), jiffies));
+	klt_obj_set_born(obj, born);
+
+	sc = klt_scan_begin(&ctx->st, 5 * HZ, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, sc);
+	KUNIT_EXPECT_TRUE(test, klt_old_enough(sc, obj));
+	/* Marked from the stack of a task asleep for the last 50 jiffies. */
+	sc->asleep_since = jiffies - 50;
+	klt_mark(sc, obj);
+	KUNIT_EXPECT_EQ(test, obj->gen, sc->gen);
+	sc->asleep_since = 0;
+	klt_scan_end(sc, &res);
+}
+
 static void scan_young_not_reported(struct kunit *test)
 {
 	void **a = kt_node(test, 64);
@@ -107,6 +140,7 @@ static struct kunit_case klt_scan_cases[] = {
 	KUNIT_CASE(scan_cleared_is_root),
 	KUNIT_CASE(scan_changed_not_reported),
 	KUNIT_CASE(scan_young_not_reported),
+	KUNIT_CASE(scan_age_past_32_bits),
 	KUNIT_CASE(scan_freed_not_reported),
 	{}
 };
