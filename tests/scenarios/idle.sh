@@ -12,6 +12,14 @@ expect idle-no-leaks 0 "$n"
 check tracked-some test "$(klt_hdr tracked_objects)" -gt 100
 check pages-scanned test "$(klt_hdr pages_scanned)" -gt 1000
 expect untracked-zero 0 "$(klt_hdr untracked)"
+# The walk of a real kernel is trusted, the depot never ran dry, and the
+# SLUB layout was recognised (none of this one-line news in dmesg).
+expect walk-trusted 0 "$(klt_hdr last_scan_untrusted)"
+expect untrusted-scans 0 "$(klt_hdr untrusted_scans)"
+check no-untrusted-line sh -c "! dmesg | grep -q 'kleaktrack: scan not trusted'"
+expect stacks-lost 0 "$(klt_hdr stacks_lost)"
+check slub-layout-known sh -c "dmesg | grep -q 'kleaktrack: SLUB layout of '"
+check not-forced sh -c "! dmesg | grep -q 'kleaktrack: not tested on'"
 
 # Automatic scans from the kthread.
 s0=$(klt_hdr scans)

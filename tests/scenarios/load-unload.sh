@@ -3,11 +3,16 @@
 check insmod klt_load
 check debugfs-exists test -f $KLT_DBG
 expect debugfs-mode-0600 600 "$(stat -c %a $KLT_DBG)"
-for p in min_age_ms scan_interval_s max_objects stack_depth sample; do
+for p in min_age_ms scan_interval_s max_objects stack_depth sample force; do
 	check "param-$p" test -r $KLT_PARAMS/$p
 done
 check report-header grep -q '^# kleaktrack report v1' $KLT_DBG
+expect force-default N "$(cat $KLT_PARAMS/force)"
 check rmmod klt_unload
+# On a tested release force=1 changes nothing and says nothing.
+check insmod-force klt_load force=1
+check force-silent sh -c "! dmesg | grep -q 'kleaktrack: not tested on'"
+check rmmod-force klt_unload
 check debugfs-gone test ! -e $KLT_DBG
 
 ok=0
