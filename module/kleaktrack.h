@@ -334,7 +334,7 @@ struct klt_scan {
 	unsigned long stack_pfn[KLT_STACK_PFNS];	/* our own */
 	unsigned long *stacks;		/* sorted pfns of task and IRQ stacks */
 	unsigned int nstacks;
-	struct task_struct **tasks;	/* pinned while their stacks are read */
+	unsigned long *tasks;		/* klt_enc(task), each pinned */
 	unsigned int ntasks;
 	unsigned long asleep_since;	/* jiffies: stack of a task asleep since */
 	struct task_struct *task;	/* whose stack is being scanned */

@@ -202,7 +202,7 @@ static void klt_note_own_stack(struct klt_scan *sc)
 	}
 }
 
-static int klt_cmp_pfn(const void *a, const void *b)
+static int klt_cmp_ulong(const void *a, const void *b)
 {
 	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
 
@@ -218,7 +218,7 @@ bool klt_stack_pfn(struct klt_scan *sc, unsigned long pfn)
 		if (sc->stack_pfn[i] == pfn)
 			return true;
 	return sc->nstacks && bsearch(&pfn, sc->stacks, sc->nstacks,
-				      sizeof(unsigned long), klt_cmp_pfn);
+				      sizeof(unsigned long), klt_cmp_ulong);
 }
 
 #define KLT_STACK_PAGES	8	/* pages of pfns and of task pointers */
@@ -300,40 +300,86 @@ void klt_stacks_find(struct klt_scan *sc)
 				sc->stacks[sc->nstacks++] = page_to_pfn(p);
 		}
 		get_task_struct(t);
-		sc->tasks[sc->ntasks++] = t;
+		/* Encoded: the RAM walk reads this array too. */
+		sc->tasks[sc->ntasks++] = klt_enc((unsigned long)t);
 	}
 	rcu_read_unlock();
 	klt_irq_stacks_find(sc, max);
-	sort(sc->stacks, sc->nstacks, sizeof(unsigned long), klt_cmp_pfn, NULL);
+	sort(sc->stacks, sc->nstacks, sizeof(unsigned long), klt_cmp_ulong, NULL);
 }
 
 /*
- * The live part of each task's stack found before; none of it with
- * stack=off. Words of a task asleep since S that point to objects
- * allocated after S are stale (klt_task_asleep_since()).
+ * The live part of @t's stack. Words of a task asleep since S that point
+ * to objects allocated after S are stale (klt_task_asleep_since()).
  */
+static void klt_scan_task_stack(struct klt_scan *sc, struct task_struct *t)
+{
+	unsigned long base = (unsigned long)READ_ONCE(t->stack);
+	unsigned long sp = READ_ONCE(t->thread.sp);
+
+	if (t == current || !base || klt_stopped(sc))
+		return;
+	/* A task running right now has no saved pointer. */
+	if (klt_task_on_cpu(t) || sp < base || sp >= base + THREAD_SIZE)
+		sp = base;
+	sc->asleep_since = klt_task_asleep_since(t);
+	sc->task = t;
+	klt_scan_range(sc, sp, base + THREAD_SIZE - sp);
+	klt_flush(sc);
+	sc->asleep_since = 0;
+	sc->task = NULL;
+}
+
+/*
+ * Tasks that came after klt_stacks_find(). The RAM walk left out the
+ * pages of the stacks found then, and a stack freed by a task that exited
+ * since may be a new task's now: its words were seen by neither. Their
+ * pins go where the stack pfns were, which the walk no longer needs.
+ */
+static void klt_scan_new_tasks(struct klt_scan *sc)
+{
+	unsigned long max = KLT_STACK_PAGES * PAGE_SIZE / sizeof(unsigned long);
+	unsigned long *found = sc->stacks;
+	struct task_struct *g, *t;
+	unsigned int i, n = 0;
+
+	sort(sc->tasks, sc->ntasks, sizeof(unsigned long), klt_cmp_ulong, NULL);
+	rcu_read_lock();
+	for_each_process_thread(g, t) {
+		unsigned long enc = klt_enc((unsigned long)t);
+
+		if (n == max)
+			break;
+		if (bsearch(&enc, sc->tasks, sc->ntasks, sizeof(unsigned long),
+			    klt_cmp_ulong))
+			continue;
+		get_task_struct(t);
+		found[n++] = enc;
+	}
+	rcu_read_unlock();
+	sc->nstacks = 0;
+	for (i = 0; i < n; i++) {
+		t = (struct task_struct *)klt_dec(found[i]);
+		klt_scan_task_stack(sc, t);
+		put_task_struct(t);
+	}
+}
+
+/* The stacks of the tasks found before, then of those that came since. */
 void klt_stacks_scan(struct klt_scan *sc, bool scan_stacks)
 {
 	unsigned int i;
 
-	for (i = 0; i < sc->ntasks; i++) {
-		struct task_struct *t = sc->tasks[i];
-		unsigned long base = (unsigned long)READ_ONCE(t->stack);
-		unsigned long sp = READ_ONCE(t->thread.sp);
-
-		if (scan_stacks && t != current && base && !klt_stopped(sc)) {
-			/* A task running right now has no saved pointer. */
-			if (klt_task_on_cpu(t) || sp < base || sp >= base + THREAD_SIZE)
-				sp = base;
-			sc->asleep_since = klt_task_asleep_since(t);
-			sc->task = t;
-			klt_scan_range(sc, sp, base + THREAD_SIZE - sp);
-			klt_flush(sc);
-			sc->asleep_since = 0;
-			sc->task = NULL;
-		}
-		put_task_struct(t);
+	if (scan_stacks && sc->tasks) {
+		for (i = 0; i < sc->ntasks; i++)
+			klt_scan_task_stack(sc,
+				(struct task_struct *)klt_dec(sc->tasks[i]));
+		/* Before the pins go: a pinned task's address is not reused. */
+		if (sc->stacks && !klt_stopped(sc))
+			klt_scan_new_tasks(sc);
 	}
+	for (i = 0; i < sc->ntasks; i++)
+		put_task_struct((struct task_struct *)klt_dec(sc->tasks[i]));
 	sc->ntasks = 0;
 	vfree(sc->tasks);
 	vfree(sc->stacks);

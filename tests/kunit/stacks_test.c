@@ -51,13 +51,65 @@ static void tasks_asleep_since(struct kunit *test)
 	klt_tasks_forget();
 }
 
+struct stacks_hold {
+	void *obj;
+	struct completion held;
+};
+
+/* Keeps a pointer to an object on its own stack, and sleeps. */
+static int stacks_holder(void *data)
+{
+	struct stacks_hold *h = data;
+	void *volatile obj = h->obj;
+
+	complete(&h->held);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(HZ / 10);
+	return obj ? 0 : 1;
+}
+
+/*
+ * A task that came after the stacks were found (one that may run on the
+ * stack of a task that exited since) has its stack scanned too.
+ */
+static void stacks_new_task_scanned(struct kunit *test)
+{
+	struct klt_test_ctx *ctx = test->priv;
+	void **a = kt_node(test, 64);
+	struct klt_object *obj = kt_lookup(test, (unsigned long)a);
+	struct stacks_hold h = { .obj = a };
+	struct klt_scan_result res;
+	struct task_struct *t;
+	struct klt_scan *sc;
+
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	init_completion(&h.held);
+	sc = klt_scan_begin(&ctx->st, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, sc);
+	klt_stacks_find(sc);
+	t = kthread_run(stacks_holder, &h, "klt_test_holder");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	get_task_struct(t);
+	wait_for_completion(&h.held);
+	msleep(20);
+	klt_stacks_scan(sc, true);
+	KUNIT_EXPECT_EQ(test, obj->gen, sc->gen);
+	klt_scan_end(sc, &res);
+	kthread_stop(t);
+	put_task_struct(t);
+	klt_tasks_forget();
+}
+
 static struct kunit_case klt_stacks_cases[] = {
 	KUNIT_CASE(tasks_asleep_since),
+	KUNIT_CASE(stacks_new_task_scanned),
 	{}
 };
 
 static struct kunit_suite klt_stacks_suite = {
 	.name = "kleaktrack_stacks",
+	.init = klt_test_init,
+	.exit = klt_test_exit,
 	.test_cases = klt_stacks_cases,
 };
 
