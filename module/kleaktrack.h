@@ -77,6 +77,7 @@
 #include <linux/jiffies.h>
 #include <linux/threads.h>
 #include <linux/version.h>
+#include <linux/kernel.h>
 #include <linux/atomic.h>
 #include <linux/percpu.h>
 #include <linux/hash.h>
@@ -202,8 +203,14 @@ static inline unsigned long klt_obj_born(const struct klt_object *obj)
 #define KLT_TESTED_MIN	KERNEL_VERSION(6, 1, 0)
 #define KLT_TESTED_MAX	KERNEL_VERSION(6, 12, 255)
 
-static inline bool klt_release_tested(unsigned int code)
+/* @release as uname -r gives it ("6.12.57+deb13-amd64"). */
+static inline bool klt_release_tested(const char *release)
 {
+	unsigned int major, minor, code;
+
+	if (sscanf(release, "%u.%u", &major, &minor) != 2)
+		return false;
+	code = KERNEL_VERSION(major, minor, 0);
 	return code >= KLT_TESTED_MIN && code <= KLT_TESTED_MAX;
 }
 

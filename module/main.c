@@ -332,7 +332,7 @@ static int __init klt_init(void)
 	struct task_struct *thread;
 	int ret;
 
-	if (!klt_release_tested(LINUX_VERSION_CODE)) {
+	if (!klt_release_tested(init_utsname()->release)) {
 		if (!klt_force) {
 			pr_err("not tested on %s (tested: 6.1 to 6.12); force=1 loads it anyway\n",
 			       init_utsname()->release);

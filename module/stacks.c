@@ -371,9 +371,11 @@ void klt_stacks_scan(struct klt_scan *sc, bool scan_stacks)
 	unsigned int i;
 
 	if (scan_stacks && sc->tasks) {
-		for (i = 0; i < sc->ntasks; i++)
-			klt_scan_task_stack(sc,
-				(struct task_struct *)klt_dec(sc->tasks[i]));
+		for (i = 0; i < sc->ntasks; i++) {
+			struct task_struct *t = (void *)klt_dec(sc->tasks[i]);
+
+			klt_scan_task_stack(sc, t);
+		}
 		/* Before the pins go: a pinned task's address is not reused. */
 		if (sc->stacks && !klt_stopped(sc))
 			klt_scan_new_tasks(sc);

@@ -4,6 +4,7 @@
  * out, and which words of a page the tracked objects in it hide.
  */
 #include "../../module/roots.c"
+#include <linux/utsname.h>
 #include <kunit/test.h>
 #include "kleaktrack_test.h"
 
@@ -201,12 +202,14 @@ static void roots_walk_untrusted_refused(struct kunit *test)
 /* Untested releases load only with force=1 (main.c). */
 static void roots_release_range(struct kunit *test)
 {
-	KUNIT_EXPECT_TRUE(test, klt_release_tested(LINUX_VERSION_CODE));
-	KUNIT_EXPECT_TRUE(test, klt_release_tested(KERNEL_VERSION(6, 1, 158)));
-	KUNIT_EXPECT_TRUE(test, klt_release_tested(KERNEL_VERSION(6, 12, 117)));
-	KUNIT_EXPECT_FALSE(test, klt_release_tested(KERNEL_VERSION(6, 13, 0)));
-	KUNIT_EXPECT_FALSE(test, klt_release_tested(KERNEL_VERSION(7, 0, 0)));
-	KUNIT_EXPECT_FALSE(test, klt_release_tested(KERNEL_VERSION(5, 15, 0)));
+	KUNIT_EXPECT_TRUE(test, klt_release_tested(init_utsname()->release));
+	KUNIT_EXPECT_TRUE(test, klt_release_tested("6.1.0-57-amd64"));
+	KUNIT_EXPECT_TRUE(test, klt_release_tested("6.12.117+deb12-rt-amd64"));
+	KUNIT_EXPECT_FALSE(test, klt_release_tested("6.13.0"));
+	KUNIT_EXPECT_FALSE(test, klt_release_tested("7.0.1-cloud-amd64"));
+	KUNIT_EXPECT_FALSE(test, klt_release_tested("5.15.0-91-generic"));
+	KUNIT_EXPECT_FALSE(test, klt_release_tested("6"));
+	KUNIT_EXPECT_FALSE(test, klt_release_tested(""));
 }
 
 static struct kunit_case klt_roots_cases[] = {

@@ -8,10 +8,9 @@
 #include <kunit/test.h>
 #include "kleaktrack_test.h"
 
-/* The kernel's own SLUB structures, where the tree built has mm/. */
-#if __has_include(<../mm/slab.h>)
-#include <../mm/slab.h>
-#define SLUB_HAVE_MM
+/* The kernel's own SLUB structures, where the tree has mm/ (Kbuild). */
+#ifdef SLUB_HAVE_MM
+#include "mm/slab.h"
 #endif
 
 static bool slub_read_mem(void *ctx, unsigned long addr, unsigned long *val)

@@ -60,12 +60,15 @@ struct stacks_hold {
 static int stacks_holder(void *data)
 {
 	struct stacks_hold *h = data;
-	void *volatile obj = h->obj;
+	void *obj = h->obj;
 
+	/* In a stack slot, not only in a register. */
+	barrier_data(&obj);
 	complete(&h->held);
 	while (!kthread_should_stop())
 		schedule_timeout_interruptible(HZ / 10);
-	return obj ? 0 : 1;
+	barrier_data(&obj);
+	return 0;
 }
 
 /*
