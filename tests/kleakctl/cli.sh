@@ -317,6 +317,21 @@ t_report_malformed() {
 
 # ---- fail closed: exit 3 ----
 
+# The module refused to classify after an implausible root walk: the
+# leaks listed are not all there are, so a gate must not pass (or pass
+# on "known leaks found").
+t_report_untrusted() {
+	run "$K" report --file "$F/untrusted.report" && expect_rc 3 &&
+		count_is "$tmp/err" 'last scan was not trusted' 1 &&
+		has "$tmp/err" "untrusted.report: the last scan was not trusted and reported nothing new (see the kernel log); exit status 3" || return 1
+	run "$K" report --file "$F/untrusted.report" --json && expect_rc 3 &&
+		json_check "$tmp/out" \
+			'd["summary"]["last_scan_trusted"] is False' \
+			'd["summary"]["complete"] is True' || return 1
+	run "$K" report --file "$F/realistic.report" --json && expect_rc 1 &&
+		json_check "$tmp/out" 'd["summary"]["last_scan_trusted"] is True'
+}
+
 # The case: the backtrace line changed format in every entry.
 t_report_unparsed_all() {
 	run "$K" report --file "$F/unparsable-frames.report" && expect_rc 3 &&
@@ -847,7 +862,7 @@ for name in guest-6-1 guest-6-12 help-global help-scan help-report help-clear he
 	report-text-golden report-folded-golden report-no-leaks \
 	report-suppress-all report-suppress-some report-suppress-bad \
 	report-json report-json-suppressed report-json-escaping \
-	report-json-all-objects report-malformed report-unparsed-all \
+	report-json-all-objects report-malformed report-unparsed-all report-untrusted \
 	report-unparsed-not-hidden report-count-mismatch report-truncated \
 	report-concatenated report-empty-backtrace header-only-no-check \
 	report-garbage-only report-all-objects-clean report-suppress-lsan \

@@ -150,6 +150,7 @@ bool klt_report_get(const struct klt_report *r, const char *key,
 		    uint64_t *val);
 bool klt_report_empty_input(const struct klt_report *r);
 bool klt_report_complete(const struct klt_report *r);
+bool klt_report_untrusted(const struct klt_report *r);
 uint64_t klt_report_unparsed(const struct klt_report *r);
 uint64_t klt_jiffies_delta(uint64_t now, uint64_t then);
 

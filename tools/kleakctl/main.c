@@ -524,7 +524,10 @@ static int cmd_report(int argc, char **argv)
 	fflush(stdout);
 	unused_suppressions(&supps);
 	parse_warnings(&r);
-	if (!klt_report_complete(&r))
+	if (klt_report_untrusted(&r))
+		fprintf(stderr, "kleakctl: %s: the last scan was not trusted and reported nothing new (see the kernel log); exit status %d\n",
+			r.source, KLT_EXIT_UNPARSED);
+	if (!klt_report_complete(&r) || klt_report_untrusted(&r))
 		rc = KLT_EXIT_UNPARSED;
 	else if (fail_direct)
 		rc = gr.totals.direct_objects ? KLT_EXIT_LEAKS : KLT_EXIT_OK;

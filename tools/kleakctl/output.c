@@ -518,6 +518,8 @@ void klt_print_json(FILE *f, const struct klt_report *r,
 	klt_json_u64(&j, r->skipped_entries);
 	klt_json_key(&j, "complete");
 	klt_json_bool(&j, klt_report_complete(r));
+	klt_json_key(&j, "last_scan_trusted");
+	klt_json_bool(&j, !klt_report_untrusted(r));
 	klt_json_key(&j, "unparsed_entries");
 	klt_json_u64(&j, klt_report_unparsed(r));
 	klt_json_key(&j, "unparsed_bytes");

@@ -774,6 +774,17 @@ bool klt_report_complete(const struct klt_report *r)
 	return !r->parse_errors && !r->count_mismatches;
 }
 
+/*
+ * The module's last scan classified nothing (its root walk was not
+ * trusted): leaks it would have found are not in the report.
+ */
+bool klt_report_untrusted(const struct klt_report *r)
+{
+	uint64_t v;
+
+	return klt_report_get(r, KLT_HDR_LAST_UNTRUSTED, &v) && v;
+}
+
 /* Entries that are leaks for all we know but are not in r->obj. */
 uint64_t klt_report_unparsed(const struct klt_report *r)
 {
