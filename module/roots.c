@@ -215,9 +215,16 @@ static enum klt_page_kind klt_page_kind(struct klt_scan *sc,
 			*span = 1UL << order;
 		return KLT_PAGE_SKIP;
 	}
-	/* What /proc/kcore leaves out: reading poisoned memory is an MCE. */
+	/*
+	 * What /proc/kcore leaves out: reading poisoned memory is a machine
+	 * check, unaccepted memory (a confidential guest's) a fatal fault.
+	 */
 	if (PageHWPoison(page) || PageOffline(page))
 		return KLT_PAGE_SKIP;
+#ifdef CONFIG_UNACCEPTED_MEMORY
+	if (PageUnaccepted(page))
+		return KLT_PAGE_SKIP;
+#endif
 	head = compound_head(page);
 	/* Before the count: newer SLUB's slabs are frozen pages, count 0. */
 	if (PageSlab(head))

@@ -50,6 +50,32 @@ static void roots_page_kinds(struct kunit *test)
 	klt_page_free(ours);
 }
 
+/*
+ * What /proc/kcore skips is never read, whatever else the page looks
+ * like: offline pages, and hardware-poisoned ones (a read is a machine
+ * check) where the kernel has memory failure handling.
+ */
+static void roots_poisoned_offline_skipped(struct kunit *test)
+{
+	struct klt_scan *sc = roots_sc(test);
+	struct page *page = alloc_page(GFP_KERNEL);
+	void *addr;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	addr = page_address(page);
+	KUNIT_EXPECT_EQ(test, kind_of(sc, addr), KLT_PAGE_ROOT);
+	__SetPageOffline(page);
+	KUNIT_EXPECT_EQ(test, kind_of(sc, addr), KLT_PAGE_SKIP);
+	__ClearPageOffline(page);
+	if (IS_ENABLED(CONFIG_MEMORY_FAILURE)) {
+		SetPageHWPoison(page);
+		KUNIT_EXPECT_EQ(test, kind_of(sc, addr), KLT_PAGE_SKIP);
+		ClearPageHWPoison(page);
+	}
+	KUNIT_EXPECT_EQ(test, kind_of(sc, addr), KLT_PAGE_ROOT);
+	__free_page(page);
+}
+
 /* Tracked objects are scanned when reached, not as part of their page. */
 static void roots_skip_tracked(struct kunit *test)
 {
@@ -214,6 +240,7 @@ static void roots_release_range(struct kunit *test)
 
 static struct kunit_case klt_roots_cases[] = {
 	KUNIT_CASE(roots_page_kinds),
+	KUNIT_CASE(roots_poisoned_offline_skipped),
 	KUNIT_CASE(roots_skip_tracked),
 	KUNIT_CASE(roots_skip_only_trusted),
 	KUNIT_CASE(roots_memmap_found),
