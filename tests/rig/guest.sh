@@ -40,6 +40,8 @@ grep -q '^# klt-no-kmemleak:' "$script" && [ "$append" = kmemleak=on ] && append
 # ... and add to the kernel command line: "# klt-append: <args>".
 extra=$(sed -n 's/^# klt-append: //p' "$script")
 [ -n "$extra" ] && append="$append $extra"
+# ... and devices to qemu: "# klt-qemu: <args>" (a scenario's own -m wins).
+qextra=$(sed -n 's/^# klt-qemu: //p' "$script")
 klt_target "$target"
 [ -f "$KLT_IMAGE" ] || klt_die "no kernel image for $target: $KLT_IMAGE"
 [ -d "$KLT_KDIR" ] || klt_die "no build tree for $target: $KLT_KDIR"
@@ -113,7 +115,7 @@ chmod +x "$root/init"
 
 start=$(date +%s)
 timeout --foreground -k 5 "$timeout" qemu-system-x86_64 -accel "$accel" \
-	-m "$mem" -smp "$smp" \
+	-m "$mem" -smp "$smp" $qextra \
 	-nographic -no-reboot -kernel "$KLT_IMAGE" \
 	-initrd "$work/$scenario.cpio.gz" \
 	-append "console=ttyS0 panic=-1 oops=panic loglevel=5 nokaslr $append" \
