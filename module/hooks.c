@@ -84,6 +84,7 @@ static struct irq_work klt_grow_irq_work;
  * in use. 6.12's handle says which pool; 6.1's layout is private.
  */
 #ifdef DEPOT_POOL_INDEX_BITS
+#define KLT_DEPOT_HANDLE_POOL	1
 static unsigned int klt_depot_pool;
 
 static bool klt_depot_new_pool(u32 h)
@@ -96,6 +97,7 @@ static bool klt_depot_new_pool(u32 h)
 	return true;
 }
 #else
+#define KLT_DEPOT_HANDLE_POOL	0
 static bool klt_depot_new_pool(u32 h)
 {
 	return false;
@@ -107,17 +109,20 @@ static void klt_depot_workfn(struct work_struct *work)
 	/*
 	 * Only a save of a stack the depot has not seen allocates: a
 	 * one-frame stack that no record refers to, a few dozen bytes per
-	 * pool. When it lands in a new pool the spare went into use at
-	 * once: give another.
+	 * pool. When the current pool was full, the page a save allocates
+	 * becomes the current pool, not the spare: a second save gives the
+	 * spare. 6.12's handle tells when that happened; 6.1's does not,
+	 * so there the second save is always made.
 	 */
 	unsigned long entry;
+	u32 h;
 	int i;
 
 	for (i = 0; i < 2; i++) {
 		/* Random, so that not even a reload meets it again. */
 		entry = get_random_long() | 1;
-		if (!klt_depot_new_pool(stack_depot_save(&entry, 1,
-							 GFP_KERNEL | __GFP_NOWARN)))
+		h = stack_depot_save(&entry, 1, GFP_KERNEL | __GFP_NOWARN);
+		if (!h || (KLT_DEPOT_HANDLE_POOL && !klt_depot_new_pool(h)))
 			break;
 	}
 }

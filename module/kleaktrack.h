@@ -76,7 +76,6 @@
 #include <linux/sched.h>
 #include <linux/jiffies.h>
 #include <linux/threads.h>
-#include <linux/version.h>
 #include <linux/kernel.h>
 #include <linux/atomic.h>
 #include <linux/percpu.h>
@@ -195,23 +194,21 @@ static inline unsigned long klt_obj_born(const struct klt_object *obj)
 #define KLT_OBJS_PER_CHUNK	(KLT_CHUNK_SIZE / sizeof(struct klt_object))
 
 /*
- * The releases kleaktrack was tested on. Its view of struct page, SLUB
- * and the stacks is checked where it can be (slub.c, klt_walk_untrusted()),
- * but a new release may change what no check sees: outside this range it
- * loads only with force=1.
+ * The releases kleaktrack is built and tested on (those of Debian 12 and
+ * its backports). Its view of struct page, SLUB and the stacks is checked
+ * where it can be (slub.c, klt_walk_untrusted()), but another release may
+ * change what no check sees: there it loads only with force=1.
  */
-#define KLT_TESTED_MIN	KERNEL_VERSION(6, 1, 0)
-#define KLT_TESTED_MAX	KERNEL_VERSION(6, 12, 255)
+#define KLT_TESTED_RELEASES	"6.1 and 6.12"
 
 /* @release as uname -r gives it ("6.12.57+deb13-amd64"). */
 static inline bool klt_release_tested(const char *release)
 {
-	unsigned int major, minor, code;
+	unsigned int major, minor;
 
 	if (sscanf(release, "%u.%u", &major, &minor) != 2)
 		return false;
-	code = KERNEL_VERSION(major, minor, 0);
-	return code >= KLT_TESTED_MIN && code <= KLT_TESTED_MAX;
+	return major == 6 && (minor == 1 || minor == 12);
 }
 
 /* Event counters, per CPU: the hooks bump them, the report sums them. */
@@ -342,6 +339,7 @@ struct klt_scan {
 	unsigned long *stacks;		/* sorted pfns of task and IRQ stacks */
 	unsigned int nstacks;
 	unsigned long *tasks;		/* klt_enc(task), each pinned */
+	u64 stacks_found;		/* ktime_get_ns() when they were */
 	unsigned int ntasks;
 	unsigned long asleep_since;	/* jiffies: stack of a task asleep since */
 	struct task_struct *task;	/* whose stack is being scanned */
@@ -351,7 +349,7 @@ struct klt_scan {
 	struct klt_walk_stats {
 		unsigned long ram_pages;	/* online pages walked */
 		unsigned long root_pages;	/* read as roots, not slab */
-		unsigned long slab_pages;	/* of slabs read */
+		unsigned long slab_pages;	/* of slabs, large kmallocs read */
 		unsigned long slab_in_use;	/* the kernel's count, fewest seen */
 	} walk;
 	/* Slabs (slub.c) */

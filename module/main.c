@@ -334,12 +334,12 @@ static int __init klt_init(void)
 
 	if (!klt_release_tested(init_utsname()->release)) {
 		if (!klt_force) {
-			pr_err("not tested on %s (tested: 6.1 to 6.12); force=1 loads it anyway\n",
-			       init_utsname()->release);
+			pr_err("not tested on %s (tested: %s); force=1 loads it anyway\n",
+			       init_utsname()->release, KLT_TESTED_RELEASES);
 			return -EOPNOTSUPP;
 		}
-		pr_warn("not tested on %s (tested: 6.1 to 6.12), loaded because force=1\n",
-			init_utsname()->release);
+		pr_warn("not tested on %s (tested: %s), loaded because force=1\n",
+			init_utsname()->release, KLT_TESTED_RELEASES);
 	}
 	if (!klt_max_objects)
 		klt_max_objects = max(ram / 512, 65536UL);

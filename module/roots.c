@@ -289,9 +289,13 @@ static void klt_scan_node_range(struct klt_scan *sc, unsigned long start,
 			klt_scan_memmap_page(sc, pfn, klt_in_memmap(sc, pfn));
 			sc->walk.root_pages++;
 			break;
-		case KLT_PAGE_ROOT:
 		case KLT_PAGE_OBJECTS:
-			klt_scan_pfn(sc, pfn, kind == KLT_PAGE_OBJECTS);
+			/* Large kmalloc pages count as slab memory (vmstat). */
+			klt_scan_pfn(sc, pfn, true);
+			sc->walk.slab_pages++;
+			break;
+		case KLT_PAGE_ROOT:
+			klt_scan_pfn(sc, pfn, false);
 			sc->walk.root_pages++;
 			break;
 		case KLT_PAGE_SKIP:

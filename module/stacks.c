@@ -25,6 +25,7 @@
  */
 #include <linux/bsearch.h>
 #include <linux/irq_work.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
@@ -282,6 +283,8 @@ void klt_stacks_find(struct klt_scan *sc)
 
 	klt_note_own_stack(sc);
 	klt_tasks_note();
+	/* The clock of task_struct.start_time (copy_process()). */
+	sc->stacks_found = ktime_get_ns();
 	sc->stacks = vmalloc(KLT_STACK_PAGES * PAGE_SIZE);
 	sc->tasks = vmalloc(KLT_STACK_PAGES * PAGE_SIZE);
 	if (!sc->stacks || !sc->tasks)
@@ -350,7 +353,14 @@ static void klt_scan_new_tasks(struct klt_scan *sc)
 
 		if (n == max)
 			break;
-		if (bsearch(&enc, sc->tasks, sc->ntasks, sizeof(unsigned long),
+		/*
+		 * Started since the stacks were found (or just before: one
+		 * forking then may have been linked after that walk) and not
+		 * pinned then. Tasks left out of a full list are not new:
+		 * the RAM walk read their stacks whole.
+		 */
+		if (READ_ONCE(t->start_time) + NSEC_PER_SEC < sc->stacks_found ||
+		    bsearch(&enc, sc->tasks, sc->ntasks, sizeof(unsigned long),
 			    klt_cmp_ulong))
 			continue;
 		get_task_struct(t);

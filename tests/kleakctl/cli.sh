@@ -329,7 +329,11 @@ t_report_untrusted() {
 			'd["summary"]["last_scan_trusted"] is False' \
 			'd["summary"]["complete"] is True' || return 1
 	run "$K" report --file "$F/realistic.report" --json && expect_rc 1 &&
-		json_check "$tmp/out" 'd["summary"]["last_scan_trusted"] is True'
+		json_check "$tmp/out" 'd["summary"]["last_scan_trusted"] is True' || return 1
+	# A flag that cannot be read is not a trusted scan either.
+	run "$K" report --file "$F/untrusted-garbled.report" && expect_rc 3 &&
+		has "$tmp/err" "header 'last_scan_untrusted' is not an unsigned number: 'yes'" &&
+		count_is "$tmp/err" 'last scan was not trusted' 1
 }
 
 # The case: the backtrace line changed format in every entry.

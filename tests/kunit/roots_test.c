@@ -64,13 +64,13 @@ static void roots_poisoned_offline_skipped(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	addr = page_address(page);
 	KUNIT_EXPECT_EQ(test, kind_of(sc, addr), KLT_PAGE_ROOT);
-	__SetPageOffline(page);
+	__folio_set_offline(page_folio(page));
 	KUNIT_EXPECT_EQ(test, kind_of(sc, addr), KLT_PAGE_SKIP);
-	__ClearPageOffline(page);
+	__folio_clear_offline(page_folio(page));
 	if (IS_ENABLED(CONFIG_MEMORY_FAILURE)) {
-		SetPageHWPoison(page);
+		folio_set_hwpoison(page_folio(page));
 		KUNIT_EXPECT_EQ(test, kind_of(sc, addr), KLT_PAGE_SKIP);
-		ClearPageHWPoison(page);
+		folio_clear_hwpoison(page_folio(page));
 	}
 	KUNIT_EXPECT_EQ(test, kind_of(sc, addr), KLT_PAGE_ROOT);
 	__free_page(page);
@@ -232,6 +232,8 @@ static void roots_release_range(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, klt_release_tested("6.1.0-57-amd64"));
 	KUNIT_EXPECT_TRUE(test, klt_release_tested("6.12.117+deb12-rt-amd64"));
 	KUNIT_EXPECT_FALSE(test, klt_release_tested("6.13.0"));
+	KUNIT_EXPECT_FALSE(test, klt_release_tested("6.8.0-49-generic"));
+	KUNIT_EXPECT_FALSE(test, klt_release_tested("6.10"));
 	KUNIT_EXPECT_FALSE(test, klt_release_tested("7.0.1-cloud-amd64"));
 	KUNIT_EXPECT_FALSE(test, klt_release_tested("5.15.0-91-generic"));
 	KUNIT_EXPECT_FALSE(test, klt_release_tested("6"));

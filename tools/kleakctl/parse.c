@@ -217,7 +217,8 @@ static bool take(const char **sp, const char *lit)
 static const char *const known_keys[] = {
 	KLT_HDR_JIFFIES, KLT_HDR_HZ, KLT_HDR_TRACKED, KLT_HDR_TRACKED_BYTES,
 	KLT_HDR_UNTRACKED, KLT_HDR_UNKNOWN_FREES, KLT_HDR_REPLACED,
-	KLT_HDR_SCANS, KLT_HDR_LAST_SCAN, KLT_HDR_SCAN_MS, KLT_HDR_PAGES,
+	KLT_HDR_STACKS_LOST, KLT_HDR_SCANS, KLT_HDR_UNTRUSTED,
+	KLT_HDR_LAST_UNTRUSTED, KLT_HDR_LAST_SCAN, KLT_HDR_SCAN_MS, KLT_HDR_PAGES,
 	KLT_HDR_LEAKS, KLT_HDR_LEAK_BYTES, KLT_HDR_NEW_LEAKS,
 	KLT_HDR_NEW_BYTES,
 };
@@ -780,9 +781,10 @@ bool klt_report_complete(const struct klt_report *r)
  */
 bool klt_report_untrusted(const struct klt_report *r)
 {
-	uint64_t v;
-
-	return klt_report_get(r, KLT_HDR_LAST_UNTRUSTED, &v) && v;
+	for (size_t i = 0; i < r->nhdr; i++)
+		if (!strcmp(r->hdr[i].key, KLT_HDR_LAST_UNTRUSTED))
+			return !r->hdr[i].is_num || r->hdr[i].num;
+	return false;
 }
 
 /* Entries that are leaks for all we know but are not in r->obj. */
