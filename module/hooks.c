@@ -136,7 +136,7 @@ static void klt_depot_irq_workfn(struct irq_work *work)
 
 static struct irq_work klt_depot_irq_work;
 
-static u32 klt_depot_save(unsigned long *entries, unsigned int nr)
+static noinline u32 klt_depot_save(unsigned long *entries, unsigned int nr)
 {
 	u32 h;
 

@@ -244,8 +244,11 @@ static bool klt_read_live(void *ctx, unsigned long addr, unsigned long *val)
 
 /*
  * Check the mirrored layouts on @probe, a cache nobody else uses: the name
- * must read back, and the free lists of the slab holding our objects must
- * lead to free slots only, never to one of the objects we hold.
+ * must read back, and the free lists of a slab holding our objects must
+ * lead to free slots only, never to one of the objects we hold. The slab
+ * is the newest one with a free slot: under KASAN freed objects wait in
+ * quarantine, off the free lists, so earlier checks on the same cache may
+ * have used up the slots of the first.
  */
 static bool klt_freelist_check(struct kmem_cache *probe)
 {
@@ -253,7 +256,7 @@ static bool klt_freelist_check(struct kmem_cache *probe)
 	void *obj[KLT_PROBE_OBJS];
 	struct klt_slab_info si;
 	bool ok = false;
-	int i, n;
+	int i, r, n;
 
 	for (i = 0; i < KLT_PROBE_OBJS; i++)
 		obj[i] = kmem_cache_alloc(probe, GFP_KERNEL);
@@ -261,19 +264,25 @@ static bool klt_freelist_check(struct kmem_cache *probe)
 		kmem_cache_free(probe, obj[i]);
 		obj[i] = NULL;
 	}
-	if (!obj[0] || !klt_slab_read(virt_to_page(obj[0]), &si) ||
-	    si.cache != (unsigned long)probe)
-		goto out;
-	n = klt_slab_free_map(&si, klt_read_live, NULL, map, 512);
-	if (n <= 0)
-		goto out;
-	ok = true;
-	for (i = 0; i < KLT_PROBE_OBJS; i += 2) {
-		unsigned long a = (unsigned long)obj[i];
+	for (r = KLT_PROBE_OBJS - 2; r >= 0 && !ok; r -= 2) {
+		if (!obj[r] || !klt_slab_read(virt_to_page(obj[r]), &si) ||
+		    si.cache != (unsigned long)probe)
+			goto out;
+		n = klt_slab_free_map(&si, klt_read_live, NULL, map, 512);
+		if (n < 0)
+			goto out;
+		if (!n)
+			continue;	/* full: an older slab may have room */
+		ok = true;
+		for (i = 0; i < KLT_PROBE_OBJS; i += 2) {
+			unsigned long a = (unsigned long)obj[i];
 
-		if (a >= si.base && a < si.base + si.pages * PAGE_SIZE &&
-		    test_bit((a - si.base - si.red_left) / si.size, map))
-			ok = false;
+			if (a >= si.base && a < si.base + si.pages * PAGE_SIZE &&
+			    test_bit((a - si.base - si.red_left) / si.size, map))
+				ok = false;
+		}
+		if (!ok)
+			goto out;
 	}
 out:
 	for (i = 0; i < KLT_PROBE_OBJS; i++)
