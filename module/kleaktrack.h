@@ -30,6 +30,11 @@
  *   starting until MEM_OFFLINE or MEM_CANCEL_OFFLINE; it is never held
  *   from one notification to the next. Process context; a scan sleeps
  *   (cond_resched(), allocations) while holding it.
+ * - klt_texts_mutex (modnames.c): the list of module text ranges. Taken
+ *   by the module notifier (process context, no other lock of ours
+ *   held; it allocates under it) and by the report to name each frame,
+ *   so under klt_scan_mutex and the seq_file's mutex; nothing is taken
+ *   under it.
  * - rcu_read_lock(): around the walks of the task list (stacks.c). Nothing
  *   sleeps inside; tasks whose stacks are read later are pinned with
  *   get_task_struct().
@@ -73,6 +78,7 @@
 #include <linux/rbtree.h>
 #include <linux/spinlock.h>
 #include <linux/mutex.h>
+#include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/jiffies.h>
 #include <linux/threads.h>
@@ -441,6 +447,45 @@ int klt_format_object(struct klt_store *st, struct klt_object *o,
 		      bool contents, char *buf, size_t len);
 bool klt_print_object(struct klt_store *st, unsigned long addr);
 const char *klt_cache_name(unsigned long enc_cache, char *buf, size_t len);
+
+/*
+ * modnames.c: the names of frames in module text that has gone. One
+ * record per text range (a module's core text, its init text), kept while
+ * the range is loaded and, with a copy of its symbols, after it went.
+ */
+#define KLT_GONE_MAX		1024		/* gone ranges kept */
+#define KLT_GONE_BYTES_MAX	(8UL << 20)	/* their copied symbols */
+
+struct klt_modsym {
+	unsigned long addr;
+	unsigned int index;	/* in the module's symtab: the first wins */
+	unsigned int name;	/* offset in strs */
+};
+
+struct klt_text {
+	struct list_head list;	/* klt_texts: live ones, then gone by age */
+	struct module *mod;	/* while live */
+	unsigned long start, end;
+	unsigned long loaded;	/* jiffies; 0: loaded before kleaktrack */
+	unsigned long gone;	/* jiffies, once not live */
+	bool live;
+	int which;		/* core or init text */
+	unsigned int nr_syms;
+	size_t bytes;		/* of syms and strs */
+	struct klt_modsym *syms;	/* sorted by address, NULL: no names */
+	char *strs;
+	char module[MODULE_NAME_LEN];
+};
+
+int klt_modnames_init(void);
+void klt_modnames_exit(void);
+void klt_modnames_forget(void);
+unsigned long klt_modnames_dropped(void);
+void klt_frame_name(unsigned long addr, unsigned long born, char *buf,
+		    size_t len);
+int klt_text_copy_syms(struct klt_text *t, struct module *mod);
+bool klt_text_name(const struct klt_text *t, unsigned long addr,
+		   char *buf, size_t len);
 
 /* slub.c: SLUB's private structures, checked at load */
 #define KLT_SLAB_HEADS	4

@@ -366,9 +366,13 @@ static int __init klt_init(void)
 	ret = register_memory_notifier(&klt_mem_nb);
 	if (ret)
 		goto err_thread;
-	ret = klt_hooks_register();
+	/* Before the first record: every text that goes later is seen. */
+	ret = klt_modnames_init();
 	if (ret)
 		goto err_notifier;
+	ret = klt_hooks_register();
+	if (ret)
+		goto err_modnames;
 
 	/* Without debugfs (debugfs=off), /dev/kleaktrack is the interface. */
 	klt_dentry = debugfs_create_file(KLT_DEBUGFS_NAME, 0600, NULL, NULL,
@@ -391,6 +395,8 @@ err_dev:
 err_debugfs:
 	debugfs_remove(klt_dentry);
 	klt_hooks_unregister();
+err_modnames:
+	klt_modnames_exit();
 err_notifier:
 	unregister_memory_notifier(&klt_mem_nb);
 err_thread:
@@ -410,6 +416,7 @@ static void __exit klt_exit(void)
 	debugfs_remove(klt_dentry);
 	unregister_memory_notifier(&klt_mem_nb);
 	klt_hooks_unregister();
+	klt_modnames_exit();
 	klt_store_destroy(&klt_store);
 	klt_tasks_forget();
 	pr_info("unloaded\n");

@@ -13,6 +13,7 @@
 #define pr_fmt(fmt) "kleaktrack: " fmt
 
 #include <linux/jiffies.h>
+#include <linux/kallsyms.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/stackdepot.h>
@@ -62,6 +63,7 @@ int klt_format_object(struct klt_store *st, struct klt_object *o,
 	size_t n = min_t(size_t, o->size, KLT_HEX_DUMP_MAX), i;
 	unsigned long *entries;
 	unsigned int nr = 0;
+	char name[KSYM_SYMBOL_LEN];
 	char cache[64];
 	int pos = 0;
 
@@ -96,9 +98,11 @@ int klt_format_object(struct klt_store *st, struct klt_object *o,
 		nr = stack_depot_fetch(o->stack, &entries);
 	pos += scnprintf(buf + pos, len - pos, "  backtrace (crc %x):\n",
 			 o->checksum);
-	for (i = 0; i < nr; i++)
-		pos += scnprintf(buf + pos, len - pos, "    [<%016lx>] %pS\n",
-				 entries[i], (void *)entries[i]);
+	for (i = 0; i < nr; i++) {
+		klt_frame_name(entries[i], klt_obj_born(o), name, sizeof(name));
+		pos += scnprintf(buf + pos, len - pos, "    [<%016lx>] %s\n",
+				 entries[i], name);
+	}
 	return pos;
 }
 
@@ -269,6 +273,7 @@ void klt_report_header(struct seq_file *m, struct klt_store *st,
 	H(KLT_HDR_UNKNOWN_FREES, klt_stat_read(st, KLT_STAT_UNKNOWN_FREES));
 	H(KLT_HDR_REPLACED, klt_stat_read(st, KLT_STAT_REPLACED));
 	H(KLT_HDR_STACKS_LOST, klt_stat_read(st, KLT_STAT_STACKS_LOST));
+	H(KLT_HDR_NAMES_DROPPED, klt_modnames_dropped());
 	H(KLT_HDR_SCANS, info->scans);
 	H(KLT_HDR_UNTRUSTED, info->untrusted_scans);
 	H(KLT_HDR_LAST_UNTRUSTED, !!info->last.untrusted[0]);

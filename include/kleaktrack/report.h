@@ -53,6 +53,7 @@
 #define KLT_HDR_UNKNOWN_FREES	"unknown_frees"	/* frees of untracked objects */
 #define KLT_HDR_REPLACED	"replaced"	/* records replaced on reuse */
 #define KLT_HDR_STACKS_LOST	"stacks_lost"	/* recorded without a backtrace */
+#define KLT_HDR_NAMES_DROPPED	"names_dropped"	/* unloaded code, no names */
 #define KLT_HDR_SCANS		"scans"
 #define KLT_HDR_UNTRUSTED	"untrusted_scans"	/* classified nothing */
 #define KLT_HDR_LAST_UNTRUSTED	"last_scan_untrusted"	/* 1: see dmesg */

@@ -510,6 +510,22 @@ t_report_stdin() {
 		expect_rc 1 && json_check "$tmp/out" 'd["source"] == "<stdin>" and d["summary"]["objects"] == 10'
 }
 
+# Frames of unloaded code: named as they were, or "0x... [mod unloaded]",
+# or "0x... [unloaded]"; all parse, and the module is the first word.
+t_report_unloaded() {
+	run "$K" report --file "$F/unloaded.report" && expect_rc 1 &&
+		has "$tmp/out" "SUMMARY: 344 byte(s) leaked in 3 object(s)." &&
+		has "$tmp/out" "0xffffffffc022a09b [kleaktrack_gone unloaded]" &&
+		[ ! -s "$tmp/err" ] || return 1
+	run "$K" report --file "$F/unloaded.report" --module kleaktrack_gone &&
+		expect_rc 1 &&
+		has "$tmp/out" "SUMMARY: 224 byte(s) leaked in 2 object(s)." || return 1
+	run "$K" report --file "$F/unloaded.report" --json && expect_rc 1 &&
+		json_check "$tmp/out" \
+			'd["summary"]["complete"] is True' \
+			'sorted(m for g in d["groups"] for m in g["modules"]) == ["kleaktrack_gone", "kleaktrack_gone", "unloaded"]'
+}
+
 t_report_module() {
 	run "$K" report --file "$F/realistic.report" --module kleaktrack_leaky &&
 		expect_rc 1 && has "$tmp/out" "SUMMARY: 5248 byte(s) leaked in 9 object(s)." &&
@@ -871,7 +887,7 @@ for name in guest-6-1 guest-6-12 help-global help-scan help-report help-clear he
 	report-concatenated report-empty-backtrace header-only-no-check \
 	report-garbage-only report-all-objects-clean report-suppress-lsan \
 	report-suppress-unused bad-values \
-	report-kmemleak report-stdin report-module report-filters report-limit \
+	report-kmemleak report-stdin report-unloaded report-module report-filters report-limit \
 	report-fail-on report-all-objects report-missing-file report-100k \
 	env-debugfs-not-mounted env-module-not-loaded env-not-root \
 	env-write-error scan scan-twice scan-twice-then-report-json \

@@ -1,0 +1,100 @@
+# SPDX-License-Identifier: GPL-2.0
+# Leaks whose code is gone when the report is read: allocated by init text
+# (freed once init has run), and by a module that is then unloaded, with
+# another module loaded where it was. Every frame keeps the name kallsyms
+# gave it while the code was there; none names the code that came later.
+check insmod klt_load min_age_ms=1000 scan_interval_s=0
+check insmod-gone insmod $KLT_MODS/kleaktrack_gone.ko
+gone_text=$(cat /sys/module/kleaktrack_gone/sections/.text)
+
+# The addresses kleaktrack_gone logged for WHAT, oldest first.
+told() { dmesg | sed -n "s/.*kleaktrack_gone: $1 at 0x\([0-9a-f]*\)$/\1/p"; }
+# The backtrace of ADDR's entry in REPORT, one symbol per line. Compared
+# as strings: busybox awk would read "0x..." as a number, and neighbouring
+# addresses are equal as doubles.
+frames() {
+	awk -v a="0x$1" '
+	/^unreferenced object / { on = ($3 "" == a ""); next }
+	on && /^    \[</ { sub(/^ *\[<[0-9a-f]*>\] /, ""); print }' "$2"
+}
+# The class of ADDR's entry in REPORT.
+class() {
+	awk -v a="0x$1" '/^unreferenced object / { on = ($3 "" == a ""); next }
+	on && /^  leak: / { print $2 }' "$2"
+}
+# Scan until every ADDR is reported (a stale pointer can hide one for a
+# while: churn ages it out), at most 4 rounds; the report in /tmp/report.
+reported() {
+	_r=1
+	while :; do
+		klt_scan_twice > /dev/null
+		cat $KLT_DBG > /tmp/report
+		_m=
+		for _a in "$@"; do
+			grep -q "^unreferenced object 0x$_a " /tmp/report ||
+				_m="$_m $_a"
+		done
+		[ -z "$_m" ] || [ $_r -ge 4 ] && break
+		klt_churn
+		_r=$((_r + 1))
+	done
+	echo "KLT-INFO rounds: $_r, missing:$_m"
+	[ -z "$_m" ]
+}
+
+init=$(told gone_init_leak)
+nodes=$(told gone_list)
+head=$(echo $nodes | awk '{ print $NF }')
+check init-leak-reported reported $init
+frames $init /tmp/report > /tmp/init-before
+echo "KLT-INFO init leak frames:"
+cat /tmp/init-before
+# The init text was freed before this report: still named, with the size
+# kallsyms gave each function while it was there.
+for f in gone_init_leak gone_init; do
+	want=$(dmesg | sed -n "s/.*kleaktrack_gone: symbol $f+0x0\(\/0x[0-9a-f]* \[kleaktrack_gone\]\)$/\1/p")
+	got=$(sed -n "s/^$f+0x[0-9a-f]*\(\/.*\)$/\1/p" /tmp/init-before | head -1)
+	check "init-named-$f" test -n "$want"
+	expect "init-size-$f" "$want" "$got"
+done
+
+# The list is held from the module's bss until the unload: its head's
+# frames as named while the module is loaded.
+check dump-head klt_cmd "dump=0x$head"
+dmesg | awk -v a="0x$head" '
+	index($0, "kleaktrack: object " a " ") { on = 1; next }
+	on && /kleaktrack:     \[</ { sub(/.*\[<[0-9a-f]*>\] /, ""); print; bt = 1; next }
+	on && bt { exit }' > /tmp/head-before
+echo "KLT-INFO list head frames while loaded:"
+cat /tmp/head-before
+check head-frames-named grep -q '^gone_list+0x[0-9a-f]*/0x[0-9a-f]* \[kleaktrack_gone\]$' /tmp/head-before
+
+check rmmod-gone rmmod kleaktrack_gone
+exit_leak=$(told gone_exit_leak)
+# Another module, most likely where kleaktrack_gone was.
+check insmod-other insmod $KLT_MODS/kleaktrack_leaky.ko
+echo "KLT-INFO kleaktrack_gone .text was $gone_text, kleaktrack_leaky .text is $(cat /sys/module/kleaktrack_leaky/sections/.text)"
+
+check all-reported reported $init $nodes $exit_leak
+frames $init /tmp/report > /tmp/init-after
+frames $head /tmp/report > /tmp/head-after
+frames $exit_leak /tmp/report > /tmp/exit-after
+echo "KLT-INFO after the unload: init leak, list head, exit leak frames:"
+cat /tmp/init-after /tmp/head-after /tmp/exit-after
+expect init-frames-unchanged "$(cat /tmp/init-before)" "$(cat /tmp/init-after)"
+expect head-frames-unchanged "$(cat /tmp/head-before)" "$(cat /tmp/head-after)"
+check exit-leak-named grep -q '^gone_exit_leak+0x[0-9a-f]*/0x[0-9a-f]* \[kleaktrack_gone\]$' /tmp/exit-after
+expect head-direct direct "$(class $head /tmp/report)"
+n=0
+for a in $nodes; do
+	[ "$a" = "$head" ] && continue
+	[ "$(class $a /tmp/report)" = indirect ] && n=$((n + 1))
+done
+expect nodes-indirect 5 $n
+# No frame of any entry names the module that came later, or is unnamed.
+expect no-misnamed-frame 0 "$(grep -c 'kleaktrack_leaky\]' /tmp/report)"
+expect no-unnamed-frame 0 "$(grep -c 'unloaded\]' /tmp/report)"
+expect names-dropped 0 "$(klt_hdr names_dropped)"
+check rmmod-other rmmod kleaktrack_leaky
+check rmmod klt_unload
+klt_kmemleak_check
