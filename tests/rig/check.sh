@@ -75,7 +75,7 @@ debian-6.12:load-unload leaks idle kleakctl tombstones bench-smoke kmemleak-comp
 debian-6.1-cloud:load-unload leaks idle kleakctl
 debian-6.12-cloud:load-unload leaks idle kleakctl
 debian-6.12-rt:load-unload leaks idle kleakctl
-debug:load-unload leaks idle tombstones kunit kmemleak-compat
+debug:load-unload leaks idle tombstones kunit kmemleak-compat unload-names
 debug-rt:load-unload leaks idle tombstones kmemleak-compat
 kunit:kunit
 "
