@@ -352,6 +352,8 @@ struct klt_scan {
 	/* Roots (roots.c) */
 	struct klt_range *memmap;	/* pfns of pages holding struct pages */
 	unsigned int nmemmap;
+	struct klt_range *pcpu_gone;	/* freed module per-CPU areas */
+	unsigned int npcpu_gone;
 	struct klt_walk_stats {
 		unsigned long ram_pages;	/* online pages walked */
 		unsigned long root_pages;	/* read as roots, not slab */
@@ -406,6 +408,7 @@ struct klt_slab_info;
 bool klt_skip_tracked(struct klt_scan *sc, unsigned long addr,
 		      const struct klt_slab_info *si, bool tombstones);
 void klt_scan_pfn(struct klt_scan *sc, unsigned long pfn, bool objects);
+bool klt_skip_pcpu_gone(struct klt_scan *sc, unsigned long addr);
 const struct klt_range *klt_in_memmap(struct klt_scan *sc, unsigned long pfn);
 
 /* stacks.c: the stacks, and since when each task has been asleep */
@@ -486,6 +489,8 @@ void klt_frame_name(unsigned long addr, unsigned long born, char *buf,
 int klt_text_copy_syms(struct klt_text *t, struct module *mod);
 bool klt_text_name(const struct klt_text *t, unsigned long addr,
 		   char *buf, size_t len);
+struct klt_range;
+unsigned int klt_pcpu_gone_ranges(struct klt_range *r, unsigned int max);
 
 /* slub.c: SLUB's private structures, checked at load */
 #define KLT_SLAB_HEADS	4

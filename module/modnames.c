@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Names of backtrace frames in module text that has gone away.
+ * What kleaktrack keeps of modules that went away: the names of their
+ * text for backtraces, and where their per-CPU areas were (not roots).
  *
  * A stack is saved as return addresses and named when the report is read.
  * For a frame in a module that has since been unloaded, or in the init
@@ -29,10 +30,27 @@
 #include <linux/kallsyms.h>
 #include <linux/list.h>
 #include <linux/module.h>
+#include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
 #include "kleaktrack.h"
+
+/*
+ * Module per-CPU areas freed at unload. Their memory keeps what the module
+ * stored there (the pointers a DEFINE_PER_CPU variable held) until the next
+ * module's per-CPU area takes it, so the scan leaves them out of the roots:
+ * what only they referenced is a leak. Oldest forgotten first when full.
+ */
+#define KLT_PCPU_GONE_MAX	64
+
+struct klt_pcpu_gone {
+	void __percpu *ptr;
+	unsigned int size;
+};
+
+static struct klt_pcpu_gone klt_pcpu_gone[KLT_PCPU_GONE_MAX];
+static unsigned int klt_nr_pcpu_gone;
 
 static LIST_HEAD(klt_texts);
 static DEFINE_MUTEX(klt_texts_mutex);
@@ -75,11 +93,10 @@ static void klt_text_free(struct klt_text *t)
 static bool klt_sym_counts(const struct mod_kallsyms *ks, unsigned int i,
 			   unsigned long start, unsigned long end)
 {
-	const Elf_Sym *sym = &ks->symtab[i];
-	unsigned long v = kallsyms_symbol_value(sym);
-	const char *name = ks->strtab + sym->st_name;
+	unsigned long v = kallsyms_symbol_value(&ks->symtab[i]);
+	const char *name = ks->strtab + ks->symtab[i].st_name;
 
-	if (sym->st_shndx == SHN_UNDEF || !*name || name[0] == '$' ||
+	if (ks->symtab[i].st_shndx == SHN_UNDEF || !*name || name[0] == '$' ||
 	    (name[0] == '.' && name[1] == 'L') ||
 	    (name[0] == 'L' && name[1] == '0'))
 		return false;
@@ -319,6 +336,73 @@ static void klt_text_coming(struct module *mod, int which)
 		list_add_tail(&t->list, &klt_texts);
 }
 
+static bool klt_pcpu_overlaps(const struct klt_pcpu_gone *g,
+			      const struct module *mod)
+{
+	unsigned long a = (__force unsigned long)g->ptr;
+	unsigned long b = (__force unsigned long)mod->percpu;
+
+	return a < b + mod->percpu_size && b < a + g->size;
+}
+
+/* A new module's per-CPU area is live memory, wherever it was before. */
+static void klt_pcpu_coming(struct module *mod)
+{
+	unsigned int i, n = 0;
+
+	if (!mod->percpu_size)
+		return;
+	for (i = 0; i < klt_nr_pcpu_gone; i++)
+		if (!klt_pcpu_overlaps(&klt_pcpu_gone[i], mod))
+			klt_pcpu_gone[n++] = klt_pcpu_gone[i];
+	klt_nr_pcpu_gone = n;
+}
+
+static void klt_pcpu_going(struct module *mod)
+{
+	if (!mod->percpu_size)
+		return;
+	klt_pcpu_coming(mod);
+	if (klt_nr_pcpu_gone == KLT_PCPU_GONE_MAX) {
+		memmove(klt_pcpu_gone, klt_pcpu_gone + 1,
+			sizeof(klt_pcpu_gone) - sizeof(klt_pcpu_gone[0]));
+		klt_nr_pcpu_gone--;
+	}
+	klt_pcpu_gone[klt_nr_pcpu_gone].ptr = mod->percpu;
+	klt_pcpu_gone[klt_nr_pcpu_gone].size = mod->percpu_size;
+	klt_nr_pcpu_gone++;
+}
+
+/*
+ * The freed module per-CPU areas, one range per possible CPU, as direct
+ * map addresses (what the root walk reads), into @r; returns how many.
+ */
+unsigned int klt_pcpu_gone_ranges(struct klt_range *r, unsigned int max)
+{
+	unsigned int i, n = 0;
+	int cpu;
+
+	mutex_lock(&klt_texts_mutex);
+	for (i = 0; i < klt_nr_pcpu_gone; i++) {
+		for_each_possible_cpu(cpu) {
+			unsigned long a = (unsigned long)
+				per_cpu_ptr(klt_pcpu_gone[i].ptr, cpu);
+
+			if (n == max)
+				goto out;
+			/* A page-based first chunk is not in the direct map. */
+			if (!virt_addr_valid((void *)a))
+				continue;
+			r[n].start = a;
+			r[n].end = a + klt_pcpu_gone[i].size;
+			n++;
+		}
+	}
+out:
+	mutex_unlock(&klt_texts_mutex);
+	return n;
+}
+
 static int klt_module_event(struct notifier_block *nb, unsigned long state,
 			    void *data)
 {
@@ -327,6 +411,7 @@ static int klt_module_event(struct notifier_block *nb, unsigned long state,
 	mutex_lock(&klt_texts_mutex);
 	switch (state) {
 	case MODULE_STATE_COMING:
+		klt_pcpu_coming(mod);
 		klt_text_coming(mod, KLT_TEXT_CORE);
 		klt_text_coming(mod, KLT_TEXT_INIT);
 		break;
@@ -337,6 +422,7 @@ static int klt_module_event(struct notifier_block *nb, unsigned long state,
 		/* A failed init goes with its init text still there. */
 		klt_text_going(mod, KLT_TEXT_INIT);
 		klt_text_going(mod, KLT_TEXT_CORE);
+		klt_pcpu_going(mod);
 		break;
 	}
 	mutex_unlock(&klt_texts_mutex);
@@ -368,6 +454,7 @@ void klt_modnames_forget(void)
 		klt_text_free(t);
 	}
 	klt_nr_gone = 0;
+	klt_nr_pcpu_gone = 0;
 	klt_names_dropped = 0;
 	klt_gone_bytes = 0;
 	mutex_unlock(&klt_texts_mutex);

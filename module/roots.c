@@ -249,7 +249,32 @@ static enum klt_page_kind klt_page_kind(struct klt_scan *sc,
 	return PageCompound(page) ? KLT_PAGE_OBJECTS : KLT_PAGE_ROOT;
 }
 
-/* One page as a root; with @objects, less the tracked objects in it. */
+/*
+ * Start a fresh skip map for the page at @addr with the words of freed
+ * module per-CPU areas in it. Returns whether there were any.
+ */
+bool klt_skip_pcpu_gone(struct klt_scan *sc, unsigned long addr)
+{
+	bool any = false;
+	unsigned int i;
+
+	for (i = 0; i < sc->npcpu_gone; i++) {
+		const struct klt_range *r = &sc->pcpu_gone[i];
+
+		if (r->end <= addr || r->start >= addr + PAGE_SIZE)
+			continue;
+		if (!any)
+			bitmap_zero(sc->skip, KLT_WORDS);
+		klt_skip_span(sc, addr, r->start, r->end);
+		any = true;
+	}
+	return any;
+}
+
+/*
+ * One page as a root; with @objects, less the tracked objects in it, else
+ * less the freed module per-CPU areas in it.
+ */
 void klt_scan_pfn(struct klt_scan *sc, unsigned long pfn, bool objects)
 {
 	unsigned long addr = (unsigned long)page_address(pfn_to_page(pfn));
@@ -257,7 +282,8 @@ void klt_scan_pfn(struct klt_scan *sc, unsigned long pfn, bool objects)
 
 	if (copy_from_kernel_nofault(sc->buf, (void *)addr, PAGE_SIZE))
 		return;				/* not in the direct map */
-	if (objects && klt_skip_tracked(sc, addr, NULL, false))
+	if (objects ? klt_skip_tracked(sc, addr, NULL, false) :
+		      klt_skip_pcpu_gone(sc, addr))
 		skip = sc->skip;
 	klt_scan_words(sc, sc->buf, KLT_WORDS, skip, addr);
 	sc->res.pages++;
@@ -350,6 +376,10 @@ void klt_roots_scan(struct klt_scan *sc)
 	 */
 	vm_unmap_aliases();
 	klt_memmap_find(sc);
+	sc->pcpu_gone = klt_page_alloc(GFP_KERNEL);
+	if (sc->pcpu_gone)
+		sc->npcpu_gone = klt_pcpu_gone_ranges(sc->pcpu_gone,
+						      KLT_MEMMAP_MAX);
 	sc->walk.slab_in_use = klt_slab_in_use();
 	for_each_online_node(nid) {
 		pg_data_t *pgdat = NODE_DATA(nid);
@@ -361,6 +391,9 @@ void klt_roots_scan(struct klt_scan *sc)
 	klt_page_free(sc->memmap);
 	sc->memmap = NULL;
 	sc->nmemmap = 0;
+	klt_page_free(sc->pcpu_gone);
+	sc->pcpu_gone = NULL;
+	sc->npcpu_gone = 0;
 	/* Slabs freed during the walk were in use at its start. */
 	sc->walk.slab_in_use = min(sc->walk.slab_in_use, klt_slab_in_use());
 }

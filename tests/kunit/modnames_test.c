@@ -228,12 +228,71 @@ static void modnames_copy_matches_kallsyms(struct kunit *test)
 	kvfree(t.strs);
 }
 
+/*
+ * A module's per-CPU area freed at unload is one range per CPU, until the
+ * next module's per-CPU area takes its place; the root walk skips them.
+ */
+static void modnames_pcpu_gone(struct kunit *test)
+{
+	struct fake_module *f = fake_module(test), *g = fake_module(test);
+	void __percpu *pcpu = __alloc_percpu(96, 8);
+	unsigned int n, cpus = num_possible_cpus();
+	struct klt_range *r;
+	struct klt_scan *sc = kunit_kzalloc(test, sizeof(*sc), GFP_KERNEL);
+	int cpu;
+
+	KUNIT_ASSERT_NOT_NULL(test, pcpu);
+	KUNIT_ASSERT_NOT_NULL(test, sc);
+	r = kunit_kcalloc(test, cpus + 1, sizeof(*r), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	f->mod.percpu = pcpu;
+	f->mod.percpu_size = 96;
+	klt_module_event(NULL, MODULE_STATE_COMING, &f->mod);
+	KUNIT_EXPECT_EQ(test, klt_pcpu_gone_ranges(r, cpus + 1), 0U);
+	klt_module_event(NULL, MODULE_STATE_GOING, &f->mod);
+	n = klt_pcpu_gone_ranges(r, cpus + 1);
+	KUNIT_EXPECT_EQ(test, n, cpus);
+	for_each_possible_cpu(cpu) {
+		unsigned long a = (unsigned long)per_cpu_ptr(pcpu, cpu);
+		unsigned int i, found = 0;
+
+		for (i = 0; i < n; i++)
+			found += r[i].start == a && r[i].end == a + 96;
+		KUNIT_EXPECT_EQ(test, found, 1U);
+	}
+
+	/* The walk leaves exactly those words of the page out. */
+	sc->pcpu_gone = r;
+	sc->npcpu_gone = n;
+	{
+		unsigned long a = (unsigned long)per_cpu_ptr(pcpu, 0);
+		unsigned long page = a & PAGE_MASK;
+		unsigned int w = (a - page) / sizeof(long);
+
+		KUNIT_EXPECT_TRUE(test, klt_skip_pcpu_gone(sc, page));
+		KUNIT_EXPECT_TRUE(test, test_bit(w, sc->skip));
+		if (a + 96 < page + PAGE_SIZE)
+			KUNIT_EXPECT_FALSE(test, test_bit(w + 12, sc->skip));
+		if (w)
+			KUNIT_EXPECT_FALSE(test, test_bit(w - 1, sc->skip));
+	}
+
+	/* Reused by the next module: live memory again. */
+	g->mod.percpu = pcpu + 32;
+	g->mod.percpu_size = 8;
+	klt_module_event(NULL, MODULE_STATE_COMING, &g->mod);
+	KUNIT_EXPECT_EQ(test, klt_pcpu_gone_ranges(r, cpus + 1), 0U);
+	klt_modnames_forget();
+	free_percpu(pcpu);
+}
+
 static struct kunit_case klt_modnames_cases[] = {
 	KUNIT_CASE(modnames_loaded_live_gone),
 	KUNIT_CASE(modnames_address_reused),
 	KUNIT_CASE(modnames_no_symbols),
 	KUNIT_CASE(modnames_trimmed),
 	KUNIT_CASE(modnames_copy_matches_kallsyms),
+	KUNIT_CASE(modnames_pcpu_gone),
 	{}
 };
 

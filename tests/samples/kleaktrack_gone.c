@@ -8,12 +8,15 @@
  *                           the kernel frees once init has run
  *   gone_list (1 + 5 nodes of 88 B): held from the module's bss until the
  *                           unload, which does not free them
+ *   gone_pcpu (136 B per CPU): held from a DEFINE_PER_CPU variable until
+ *                           the unload frees the module's per-CPU area
  *   gone_exit_leak (120 B): allocated and dropped by the exit routine
  *
  * Each logs "kleaktrack_gone: <what> at 0x<address>", and the init text
  * logs how kallsyms names its two functions while they are there.
  */
 #include <linux/module.h>
+#include <linux/percpu.h>
 #include <linux/slab.h>
 
 #define GONE_NODES	5
@@ -24,6 +27,7 @@ struct gone_node {
 };
 
 static struct gone_node *gone_head;
+static DEFINE_PER_CPU(void *, gone_pcpu_ptr);
 
 static void tell(const char *what, void *p)
 {
@@ -59,6 +63,18 @@ static noinline void gone_list(void)
 	}
 }
 
+static noinline void gone_pcpu(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		void *p = kzalloc(136, GFP_KERNEL);
+
+		per_cpu(gone_pcpu_ptr, cpu) = p;
+		tell("gone_pcpu", p);
+	}
+}
+
 static noinline void gone_exit_leak(void)
 {
 	void *p = kmalloc(120, GFP_KERNEL);
@@ -74,6 +90,7 @@ static int __init gone_init(void)
 	tell_sym(gone_init_leak);
 	gone_init_leak();
 	gone_list();
+	gone_pcpu();
 	return 0;
 }
 

@@ -5,6 +5,8 @@
 # (freed once init has run), and by a module that is then unloaded, with
 # another module loaded where it was. Every frame keeps the name kallsyms
 # gave it while the code was there; none names the code that came later.
+# What the module's bss and per-CPU variables held is leaked at the
+# unload, and found although the freed memory still holds the pointers.
 check insmod klt_load min_age_ms=1000 scan_interval_s=0
 check insmod-gone insmod $KLT_MODS/kleaktrack_gone.ko
 gone_text=$(cat /sys/module/kleaktrack_gone/sections/.text)
@@ -45,6 +47,7 @@ reported() {
 }
 
 init=$(told gone_init_leak)
+pcpu=$(told gone_pcpu)
 nodes=$(told gone_list)
 head=$(echo $nodes | awk '{ print $NF }')
 check init-leak-reported reported $init
@@ -71,13 +74,20 @@ echo "KLT-INFO list head frames while loaded:"
 cat /tmp/head-before
 check head-frames-named grep -q '^gone_list+0x[0-9a-f]*/0x[0-9a-f]* \[kleaktrack_gone\]$' /tmp/head-before
 
+# Held from the module's per-CPU variable and bss: not leaks yet.
+expect pcpu-held-not-reported 0 "$(for a in $pcpu $head; do grep -c "^unreferenced object 0x$a " /tmp/report; done | awk '{ n += $1 } END { print n + 0 }')"
+
 check rmmod-gone rmmod kleaktrack_gone
 exit_leak=$(told gone_exit_leak)
+# The module's per-CPU area is freed, but its memory still holds the
+# pointers (until the next module's per-CPU area is copied over it, so
+# before the next load): not a root any more.
+check pcpu-held-reported reported $pcpu
 # Another module, most likely where kleaktrack_gone was.
 check insmod-other insmod $KLT_MODS/kleaktrack_leaky.ko
 echo "KLT-INFO kleaktrack_gone .text was $gone_text, kleaktrack_leaky .text is $(cat /sys/module/kleaktrack_leaky/sections/.text)"
 
-check all-reported reported $init $nodes $exit_leak
+check all-reported reported $init $nodes $pcpu $exit_leak
 frames $init /tmp/report > /tmp/init-after
 frames $head /tmp/report > /tmp/head-after
 frames $exit_leak /tmp/report > /tmp/exit-after
@@ -93,6 +103,11 @@ for a in $nodes; do
 	[ "$(class $a /tmp/report)" = indirect ] && n=$((n + 1))
 done
 expect nodes-indirect 5 $n
+n=0
+for a in $pcpu; do
+	[ "$(class $a /tmp/report)" = direct ] && n=$((n + 1))
+done
+expect pcpu-held-direct "$(echo $pcpu | wc -w)" $n
 # No frame of any entry names the module that came later, or is unnamed.
 expect no-misnamed-frame 0 "$(grep -c 'kleaktrack_leaky\]' /tmp/report)"
 expect no-unnamed-frame 0 "$(grep -c 'unloaded\]' /tmp/report)"
