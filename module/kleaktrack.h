@@ -413,6 +413,7 @@ const struct klt_range *klt_in_memmap(struct klt_scan *sc, unsigned long pfn);
 
 /* stacks.c: the stacks, and since when each task has been asleep */
 void klt_stacks_find(struct klt_scan *sc);
+void klt_stacks_learn_kthread(void);
 bool klt_stack_pfn(struct klt_scan *sc, unsigned long pfn);
 void klt_stacks_scan(struct klt_scan *sc, bool scan_stacks);
 void klt_tasks_note(void);

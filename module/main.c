@@ -170,6 +170,7 @@ static int klt_do_scan(klt_stop_fn stop)
 
 static int klt_thread_fn(void *unused)
 {
+	klt_stacks_learn_kthread();
 	/* Let the system settle after the load before the first scan. */
 	while (!kthread_should_stop()) {
 		unsigned int secs = READ_ONCE(klt_scan_interval_s);

@@ -25,6 +25,7 @@
  */
 #include <linux/bsearch.h>
 #include <linux/irq_work.h>
+#include <linux/kallsyms.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/sched/clock.h>
@@ -33,6 +34,7 @@
 #include <linux/smp.h>
 #include <linux/sort.h>
 #include <linux/vmalloc.h>
+#include <asm/unwind.h>
 #include "kleaktrack.h"
 
 /* Since when each task has been asleep, as far as we have seen. */
@@ -315,19 +317,93 @@ void klt_stacks_find(struct klt_scan *sc)
  * The live part of @t's stack. Words of a task asleep since S that point
  * to objects allocated after S are stale (klt_task_asleep_since()).
  */
+/*
+ * Every kthread starts in kthread(), called by ret_from_fork. Once the
+ * thread function runs, those outermost frames hold nothing live: after
+ * the call kthread() needs only the function's return value (kthread_exit()
+ * finds the rest from current, and the thread's data and function are in
+ * its struct kthread, which the task_struct holds); a kthread not yet
+ * woken sleeps inside kthread() with the same two facts true; and
+ * ret_from_fork's pt_regs of a kthread carry no heap pointers. But the
+ * registers those frames saved keep the kthread_create_info that the
+ * creator freed once the thread had started (kthread_create_on_node()),
+ * for as long as the thread lives. So a sleeping kthread's stack is read
+ * only up to the return address into kthread().
+ *
+ * Where that return address sits is fixed by the compiled kthread() and
+ * ret_from_fork: learnt once by unwinding our own kthread, and used for
+ * another kthread only when the word at that place is a return address
+ * into kthread() (a kretprobe or the graph tracer, which replace return
+ * addresses, leave such a stack whole).
+ */
+static unsigned long klt_kthread_top;	/* that place, bytes below the top */
+static unsigned long klt_kthread_lo, klt_kthread_hi;	/* kthread()'s text */
+
+/* Called in a kthread of ours (the scanner); a no-op without ORC. */
+void klt_stacks_learn_kthread(void)
+{
+#ifdef CONFIG_UNWINDER_ORC
+	unsigned long top = (unsigned long)task_stack_page(current) + THREAD_SIZE;
+	struct unwind_state state;
+	char name[KSYM_SYMBOL_LEN];
+
+	if (!(current->flags & PF_KTHREAD) || klt_kthread_top)
+		return;
+	for (unwind_start(&state, current, NULL, NULL); !unwind_done(&state);
+	     unwind_next_frame(&state)) {
+		unsigned long ip = unwind_get_return_address(&state);
+		unsigned long off, size;
+		char end;
+
+		if (!ip)
+			break;
+		sprint_symbol(name, ip);
+		if (strncmp(name, "kthread+", 8))
+			continue;
+		/* The kernel's own kthread(), not a module's symbol of that name. */
+		if (sscanf(name + 8, "%lx/%lx%c", &off, &size, &end) != 2 ||
+		    off >= size || state.sp <= top - THREAD_SIZE ||
+		    state.sp >= top)
+			break;
+		klt_kthread_lo = ip - off;
+		klt_kthread_hi = klt_kthread_lo + size;
+		klt_kthread_top = top - state.sp;
+		pr_debug("kthread frames: top %lu bytes\n", klt_kthread_top);
+		break;
+	}
+#endif
+}
+
+/* Where the live part of a sleeping kthread's stack, saved at @sp, ends. */
+static unsigned long klt_kthread_live_top(unsigned long sp, unsigned long top)
+{
+	unsigned long slot, ra;
+
+	if (!klt_kthread_top || klt_kthread_top + sizeof(long) > top - sp)
+		return top;
+	slot = top - klt_kthread_top - sizeof(long);
+	if (copy_from_kernel_nofault(&ra, (void *)slot, sizeof(ra)) ||
+	    ra < klt_kthread_lo || ra >= klt_kthread_hi)
+		return top;
+	return slot + sizeof(long);
+}
+
 static void klt_scan_task_stack(struct klt_scan *sc, struct task_struct *t)
 {
 	unsigned long base = (unsigned long)READ_ONCE(t->stack);
 	unsigned long sp = READ_ONCE(t->thread.sp);
+	unsigned long top = base + THREAD_SIZE;
 
 	if (t == current || !base || klt_stopped(sc))
 		return;
 	/* A task running right now has no saved pointer. */
-	if (klt_task_on_cpu(t) || sp < base || sp >= base + THREAD_SIZE)
+	if (klt_task_on_cpu(t) || sp < base || sp >= top)
 		sp = base;
+	else if (t->flags & PF_KTHREAD)
+		top = klt_kthread_live_top(sp, top);
 	sc->asleep_since = klt_task_asleep_since(t);
 	sc->task = t;
-	klt_scan_range(sc, sp, base + THREAD_SIZE - sp);
+	klt_scan_range(sc, sp, top - sp);
 	klt_flush(sc);
 	sc->asleep_since = 0;
 	sc->task = NULL;

@@ -103,9 +103,62 @@ static void stacks_new_task_scanned(struct kunit *test)
 	klt_tasks_forget();
 }
 
+/*
+ * kthread()'s and ret_from_fork's frames, found by unwinding this test's
+ * own kthread, are where every kthread has them: a sleeping one is read
+ * up to its return address into kthread(), and what its thread function
+ * holds is still a reference.
+ */
+static void stacks_kthread_frames_skipped(struct kunit *test)
+{
+	struct klt_test_ctx *ctx = test->priv;
+	void **a = kt_node(test, 64);
+	struct klt_object *obj = kt_lookup(test, (unsigned long)a);
+	struct stacks_hold h = { .obj = a };
+	unsigned long top, sp, live, ra;
+	struct klt_scan_result res;
+	struct task_struct *t;
+	struct klt_scan *sc;
+
+	if (!IS_ENABLED(CONFIG_UNWINDER_ORC))
+		kunit_skip(test, "no ORC unwinder");
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	klt_stacks_learn_kthread();
+	KUNIT_ASSERT_GT(test, klt_kthread_top, 0UL);
+	KUNIT_EXPECT_LT(test, klt_kthread_top, 1024UL);
+	KUNIT_EXPECT_LT(test, klt_kthread_lo, klt_kthread_hi);
+
+	init_completion(&h.held);
+	t = kthread_run(stacks_holder, &h, "klt_test_holder");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	get_task_struct(t);
+	wait_for_completion(&h.held);
+	msleep(50);
+	top = (unsigned long)t->stack + THREAD_SIZE;
+	sp = READ_ONCE(t->thread.sp);
+	live = klt_kthread_live_top(sp, top);
+	KUNIT_EXPECT_EQ(test, live, top - klt_kthread_top);
+	KUNIT_EXPECT_GT(test, live, sp);
+	ra = *(unsigned long *)(live - sizeof(long));
+	KUNIT_EXPECT_TRUE(test, ra >= klt_kthread_lo && ra < klt_kthread_hi);
+	/* Not a kthread's stack: read whole. */
+	KUNIT_EXPECT_EQ(test, klt_kthread_live_top(top - 64, top), top);
+
+	sc = klt_scan_begin(&ctx->st, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, sc);
+	klt_stacks_find(sc);
+	klt_stacks_scan(sc, true);
+	KUNIT_EXPECT_EQ(test, obj->gen, sc->gen);
+	klt_scan_end(sc, &res);
+	kthread_stop(t);
+	put_task_struct(t);
+	klt_tasks_forget();
+}
+
 static struct kunit_case klt_stacks_cases[] = {
 	KUNIT_CASE(tasks_asleep_since),
 	KUNIT_CASE(stacks_new_task_scanned),
+	KUNIT_CASE(stacks_kthread_frames_skipped),
 	{}
 };
 

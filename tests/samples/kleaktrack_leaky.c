@@ -7,7 +7,7 @@
  * make, each in its own function so that backtraces tell them apart:
  *
  *   leaks:     leaky_kmalloc (100 B), leaky_cache_alloc (72 B cache),
- *              leaky_list (1 + 10 nodes of 80 B), leaky_timer_fn (72 B, in
+ *              leaky_list (1 + 10 nodes of 64 B), leaky_timer_fn (72 B, in
  *              softirq), leaky_large (12000 B), leaky_krealloc (4096 B)
  *   not leaks: keep_bss, keep_percpu, keep_vmalloc, keep_kthread,
  *              keep_in_old, keep_interior, keep_rcu (kfree_rcu),
@@ -42,14 +42,13 @@
 #define NR_BULK		16
 
 /*
- * 80 bytes, so kmalloc-96: every kthread keeps a pointer to its freed
- * kthread_create_info (kmalloc-64) in its first frames, and a kthread that
- * was created just before the plant and ran after it would hide a node
- * that got that slot, for as long as it lives (see kleaktrack.rst).
+ * 64 bytes, so kmalloc-64, where kthread_create_info is: every kthread's
+ * first frames keep a pointer to its freed one for life, which would hide
+ * a node that got that slot, were those frames read (see kleaktrack.rst).
  */
 struct node {
 	struct node *next;
-	char pad[72];
+	char pad[56];
 };
 
 struct rcu_obj {
@@ -134,7 +133,7 @@ static noinline void leaky_list(void)
 
 static noinline void leaky_timer_fn(struct timer_list *t)
 {
-	void *p = kmalloc(72, GFP_ATOMIC);	/* not kmalloc-64: see struct node */
+	void *p = kmalloc(72, GFP_ATOMIC);
 
 	if (p)
 		memset(p, 0x6d, 72);
