@@ -71,6 +71,28 @@ static int stacks_holder(void *data)
 	return 0;
 }
 
+/* A holder of @h->obj, asleep in its loop; pinned. */
+static struct task_struct *stacks_holder_run(struct kunit *test,
+					     struct stacks_hold *h)
+{
+	struct task_struct *t;
+
+	init_completion(&h->held);
+	t = kthread_run(stacks_holder, h, "klt_test_holder");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	get_task_struct(t);
+	wait_for_completion(&h->held);
+	msleep(50);
+	return t;
+}
+
+static void stacks_holder_stop(struct task_struct *t)
+{
+	kthread_stop(t);
+	put_task_struct(t);
+	klt_tasks_forget();
+}
+
 /*
  * A task that came after the stacks were found (one that may run on the
  * stack of a task that exited since) has its stack scanned too.
@@ -86,21 +108,14 @@ static void stacks_new_task_scanned(struct kunit *test)
 	struct klt_scan *sc;
 
 	KUNIT_ASSERT_NOT_NULL(test, obj);
-	init_completion(&h.held);
 	sc = klt_scan_begin(&ctx->st, 0, NULL);
 	KUNIT_ASSERT_NOT_NULL(test, sc);
 	klt_stacks_find(sc);
-	t = kthread_run(stacks_holder, &h, "klt_test_holder");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-	get_task_struct(t);
-	wait_for_completion(&h.held);
-	msleep(20);
+	t = stacks_holder_run(test, &h);
 	klt_stacks_scan(sc, true);
 	KUNIT_EXPECT_EQ(test, obj->gen, sc->gen);
 	klt_scan_end(sc, &res);
-	kthread_stop(t);
-	put_task_struct(t);
-	klt_tasks_forget();
+	stacks_holder_stop(t);
 }
 
 /*
@@ -128,12 +143,7 @@ static void stacks_kthread_frames_skipped(struct kunit *test)
 	KUNIT_EXPECT_LT(test, klt_kthread_top, 1024UL);
 	KUNIT_EXPECT_LT(test, klt_kthread_lo, klt_kthread_hi);
 
-	init_completion(&h.held);
-	t = kthread_run(stacks_holder, &h, "klt_test_holder");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-	get_task_struct(t);
-	wait_for_completion(&h.held);
-	msleep(50);
+	t = stacks_holder_run(test, &h);
 	top = (unsigned long)t->stack + THREAD_SIZE;
 	sp = READ_ONCE(t->thread.sp);
 	live = klt_kthread_live_top(sp, top);
@@ -150,9 +160,7 @@ static void stacks_kthread_frames_skipped(struct kunit *test)
 	klt_stacks_scan(sc, true);
 	KUNIT_EXPECT_EQ(test, obj->gen, sc->gen);
 	klt_scan_end(sc, &res);
-	kthread_stop(t);
-	put_task_struct(t);
-	klt_tasks_forget();
+	stacks_holder_stop(t);
 }
 
 static struct kunit_case klt_stacks_cases[] = {
