@@ -24,6 +24,8 @@ while :; do
 		klt_scan_twice > /dev/null
 		m=$(klt_missing $set)
 		echo "KLT-INFO set $set round $r: $(klt_hdr leaks) leaks; missing:$m"
+		# What hid them, for the log (a why= scan changes no verdict).
+		[ $r = 1 ] && [ -n "$m" ] && klt_why_missing "$m"
 		nm=$(echo $m | wc -w)
 		[ "$nm" -le $ok_missing ] || [ $r -ge 3 ] && break
 		klt_churn

@@ -136,13 +136,16 @@ klt_missing() {
 		done
 }
 
-# For the log: what still references each planted leak the report lacks.
+# For the log: what still references each planted leak the report lacks
+# (of the missing list $1, " name@addr ...", or now).
 klt_why_missing() {
-	for _a in $(klt_missing | sed 's/ [a-z_]*@/ /g'); do
+	_l=$(dmesg | wc -l)
+	for _a in $(echo "${1-$(klt_missing)}" | sed 's/[a-z_]*@//g'); do
 		echo "KLT-INFO missed 0x$_a"
 		klt_cmd "why=0x$_a"
 		klt_cmd scan
 	done
-	dmesg | sed -n 's/^\[[^]]*\] \(kleaktrack: why:\)/\1/p' | sort | uniq -c |
+	dmesg | tail -n +$((_l + 1)) |
+		sed -n 's/^\[[^]]*\] \(kleaktrack: why:\)/\1/p' | sort | uniq -c |
 		head -40
 }
