@@ -34,9 +34,9 @@ for g in "direct leaky_kmalloc" "direct leaky_cache_alloc" "direct leaky_timer_f
 	fi
 done
 for c in direct:Direct indirect:Indirect; do
-	n=$(count_entries /tmp/raw "^64 ${c%:*} leaky_list ")
+	n=$(count_entries /tmp/raw "^80 ${c%:*} leaky_list ")
 	[ "$n" -gt 0 ] || continue
-	check "text-${c%:*}-list" grep -q "${c#*:} leak of $((n * 64)) byte(s) in $n object(s) allocated from:" /tmp/report.txt
+	check "text-${c%:*}-list" grep -q "${c#*:} leak of $((n * 80)) byte(s) in $n object(s) allocated from:" /tmp/report.txt
 done
 check text-summary grep -q "^SUMMARY: $(sed -n 's/^# leaked_bytes: //p' /tmp/raw) byte(s) leaked in $(sed -n 's/^# leaks: //p' /tmp/raw) object(s)." /tmp/report.txt
 klt_why_missing

@@ -54,8 +54,8 @@ if [ "${KLT_TARGET#debug}" != "$KLT_TARGET" ]; then
 else
 	expect leak-kmalloc 1 "$(grep -c '^100 direct leaky_kmalloc ' /tmp/set-entries)"
 	expect leak-cache 1 "$(grep -c '^72 direct leaky_cache_alloc ' /tmp/set-entries)"
-	expect leak-list-direct 1 "$(grep -c '^64 direct leaky_list ' /tmp/set-entries)"
-	expect leak-list-indirect 10 "$(grep -c '^64 indirect leaky_list ' /tmp/set-entries)"
+	expect leak-list-direct 1 "$(grep -c '^80 direct leaky_list ' /tmp/set-entries)"
+	expect leak-list-indirect 10 "$(grep -c '^80 indirect leaky_list ' /tmp/set-entries)"
 	expect leak-softirq 1 "$(grep -c '^72 direct leaky_timer_fn ' /tmp/set-entries)"
 	expect leak-large 1 "$(grep -c '^12000 direct leaky_large ' /tmp/set-entries)"
 	expect leak-krealloc 1 "$(grep -c '^4096 direct leaky_krealloc ' /tmp/set-entries)"
