@@ -21,8 +21,9 @@
  * known (two ranges were at the address in the same jiffy, the copy could
  * not be allocated, or the address is now in a module loaded after t)
  * the frame is the bare address, "[mod unloaded]" (or "[unloaded]" when
- * the owner is not known), never another function's name. A range kleaktrack never saw load was
- * there before kleaktrack, so before every object it tracks.
+ * the owner is not known), never another function's name. A range
+ * kleaktrack never saw load was there before kleaktrack, so before every
+ * object it tracks.
  */
 #define pr_fmt(fmt) "kleaktrack: " fmt
 
@@ -336,6 +337,7 @@ static void klt_text_coming(struct module *mod, int which)
 		list_add_tail(&t->list, &klt_texts);
 }
 
+#ifdef CONFIG_SMP
 static bool klt_pcpu_overlaps(const struct klt_pcpu_gone *g,
 			      const struct module *mod)
 {
@@ -372,6 +374,11 @@ static void klt_pcpu_going(struct module *mod)
 	klt_pcpu_gone[klt_nr_pcpu_gone].size = mod->percpu_size;
 	klt_nr_pcpu_gone++;
 }
+#else
+/* Without SMP a module's per-CPU variables are in its data. */
+static void klt_pcpu_coming(struct module *mod) { }
+static void klt_pcpu_going(struct module *mod) { }
+#endif
 
 /*
  * The freed module per-CPU areas, one range per possible CPU, as direct
