@@ -331,9 +331,6 @@ struct klt_scan {
 	u16 gen;
 	u32 gray_head;			/* gray (or walk) stack, by index */
 	unsigned long *buf;		/* a copy of the block being scanned */
-	/* What kthread()'s frames held, for the kthread being read. */
-#define KLT_KTHREAD_DEAD_MAX	64
-	unsigned long kthread_dead[KLT_KTHREAD_DEAD_MAX];
 	unsigned long *cand;		/* encoded candidate pointers */
 	unsigned int ncand;
 	unsigned int nsum;		/* checksum batch, borrowing cand */

@@ -388,47 +388,11 @@ static unsigned long klt_kthread_live_top(unsigned long sp, unsigned long top)
 	return slot + sizeof(long);
 }
 
-/*
- * The live part [@sp, @top) of a kthread's stack, less the words equal to
- * one of @dead: what kthread() and ret_from_fork had in registers when the
- * thread function was called. The thread function and the functions it
- * calls save the caller's registers in their own frames, so those dead
- * values (the freed kthread_create_info among them) are found below @top
- * as well; a word equal to one is a copy of a dead value, or of a live one
- * that the task's struct kthread also holds (the thread's data).
- */
-static void klt_scan_kthread_range(struct klt_scan *sc, unsigned long sp,
-				   unsigned long top, const unsigned long *dead,
-				   unsigned int ndead)
-{
-	while (sp < top) {
-		size_t n = min_t(size_t, top - sp, PAGE_SIZE - offset_in_page(sp));
-		unsigned int i, j;
-
-		n &= ~(sizeof(unsigned long) - 1);
-		if (!n)
-			break;
-		if (!copy_from_kernel_nofault(sc->buf, (void *)sp, n)) {
-			bitmap_zero(sc->skip, KLT_WORDS);
-			for (i = 0; i < n / sizeof(unsigned long); i++)
-				for (j = 0; j < ndead; j++)
-					if (sc->buf[i] == dead[j])
-						__set_bit(i, sc->skip);
-			klt_scan_words(sc, sc->buf, n / sizeof(unsigned long),
-				       sc->skip, sp);
-		}
-		sp += n;
-		klt_maybe_resched(sc, n);
-	}
-}
-
 static void klt_scan_task_stack(struct klt_scan *sc, struct task_struct *t)
 {
 	unsigned long base = (unsigned long)READ_ONCE(t->stack);
 	unsigned long sp = READ_ONCE(t->thread.sp);
-	unsigned long top = base + THREAD_SIZE, live = top;
-	unsigned long *dead = sc->kthread_dead;
-	unsigned int ndead = 0;
+	unsigned long top = base + THREAD_SIZE;
 
 	if (t == current || !base || klt_stopped(sc))
 		return;
@@ -436,20 +400,10 @@ static void klt_scan_task_stack(struct klt_scan *sc, struct task_struct *t)
 	if (klt_task_on_cpu(t) || sp < base || sp >= top)
 		sp = base;
 	else if (t->flags & PF_KTHREAD)
-		live = klt_kthread_live_top(sp, top);
-	if (live < top) {
-		ndead = min_t(unsigned long, (top - live) / sizeof(long),
-			      KLT_KTHREAD_DEAD_MAX);
-		if (copy_from_kernel_nofault(dead, (void *)live,
-					     ndead * sizeof(long)))
-			ndead = 0;
-	}
+		top = klt_kthread_live_top(sp, top);
 	sc->asleep_since = klt_task_asleep_since(t);
 	sc->task = t;
-	if (ndead)
-		klt_scan_kthread_range(sc, sp, live, dead, ndead);
-	else
-		klt_scan_range(sc, sp, live - sp);
+	klt_scan_range(sc, sp, top - sp);
 	klt_flush(sc);
 	sc->asleep_since = 0;
 	sc->task = NULL;

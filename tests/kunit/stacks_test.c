@@ -163,42 +163,10 @@ static void stacks_kthread_frames_skipped(struct kunit *test)
 	stacks_holder_stop(t);
 }
 
-/*
- * Below the cut, a word equal to a value of kthread()'s frames is a saved
- * copy of a dead register: not a reference. Other words are.
- */
-static void stacks_kthread_dead_values(struct kunit *test)
-{
-	struct klt_test_ctx *ctx = test->priv;
-	void **a = kt_node(test, 64), **b = kt_node(test, 64);
-	struct klt_object *oa = kt_lookup(test, (unsigned long)a);
-	struct klt_object *ob = kt_lookup(test, (unsigned long)b);
-	unsigned long *frames = kunit_kzalloc(test, 4 * sizeof(long),
-					      GFP_KERNEL);
-	unsigned long dead = (unsigned long)b;
-	struct klt_scan_result res;
-	struct klt_scan *sc;
-
-	KUNIT_ASSERT_NOT_NULL(test, frames);
-	KUNIT_ASSERT_NOT_NULL(test, oa);
-	KUNIT_ASSERT_NOT_NULL(test, ob);
-	frames[1] = (unsigned long)a;
-	frames[2] = (unsigned long)b;
-	sc = klt_scan_begin(&ctx->st, 0, NULL);
-	KUNIT_ASSERT_NOT_NULL(test, sc);
-	klt_scan_kthread_range(sc, (unsigned long)frames,
-			       (unsigned long)(frames + 4), &dead, 1);
-	klt_flush(sc);
-	KUNIT_EXPECT_EQ(test, oa->gen, sc->gen);
-	KUNIT_EXPECT_NE(test, ob->gen, sc->gen);
-	klt_scan_end(sc, &res);
-}
-
 static struct kunit_case klt_stacks_cases[] = {
 	KUNIT_CASE(tasks_asleep_since),
 	KUNIT_CASE(stacks_new_task_scanned),
 	KUNIT_CASE(stacks_kthread_frames_skipped),
-	KUNIT_CASE(stacks_kthread_dead_values),
 	{}
 };
 
