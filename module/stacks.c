@@ -314,10 +314,6 @@ void klt_stacks_find(struct klt_scan *sc)
 }
 
 /*
- * The live part of @t's stack. Words of a task asleep since S that point
- * to objects allocated after S are stale (klt_task_asleep_since()).
- */
-/*
  * Every kthread starts in kthread(), called by ret_from_fork. Once the
  * thread function runs, those outermost frames hold nothing live: after
  * the call kthread() needs only the function's return value (kthread_exit()
@@ -388,6 +384,10 @@ static unsigned long klt_kthread_live_top(unsigned long sp, unsigned long top)
 	return slot + sizeof(long);
 }
 
+/*
+ * The live part of @t's stack. Words of a task asleep since S that point
+ * to objects allocated after S are stale (klt_task_asleep_since()).
+ */
 static void klt_scan_task_stack(struct klt_scan *sc, struct task_struct *t)
 {
 	unsigned long base = (unsigned long)READ_ONCE(t->stack);
