@@ -23,6 +23,8 @@
 #include <linux/mutex.h>
 #include <linux/random.h>
 #include <linux/rcupdate.h>
+#include <linux/version.h>
+#include <linux/vmalloc.h>
 #include <trace/events/kmem.h>
 #include <asm/unwind.h>
 #include "kleaktrack.h"
@@ -256,32 +258,22 @@ static __always_inline bool klt_wanted(const void *ptr)
 }
 
 /*
- * Out of line, so that the probes stay small for what is not recorded.
- * The object's address comes encoded: this deep frame (and those of the
- * unwinder and the stack depot below it) must not leave a raw copy on
- * the stack for a scan to find.
+ * Fill in the record of a new object at klt_dec(@enc) under the store
+ * lock; @kind is 0 for slab memory, else KLT_F_VMALLOC.
  */
-static noinline void klt_record(unsigned long call_site, unsigned long enc,
-				size_t size, struct kmem_cache *cache,
-				unsigned long iter)
+static __always_inline void klt_insert(unsigned long enc, size_t size,
+				       struct kmem_cache *cache, u32 stack,
+				       u16 kind)
 {
 	struct klt_store *st = &klt_store;
 	struct klt_object *obj;
 	unsigned long flags;
 	bool replaced;
-	u32 stack;
-
-	/* Our own allocations are part of the tracker, not of its subject. */
-	if (within_module(call_site, THIS_MODULE))
-		return;
-
-	stack = klt_save_stack(iter);
-	if (cache)
-		size = kmem_cache_size(cache);
 
 	raw_spin_lock_irqsave(&st->lock, flags);
 	obj = klt_store_insert(st, klt_dec(enc), size, &replaced);
-	if (obj && replaced && obj->serial == this_cpu_read(klt_last_serial) &&
+	if (obj && replaced && !kind &&
+	    obj->serial == this_cpu_read(klt_last_serial) &&
 	    obj->enc_addr == enc) {
 		/* The second event of one allocation: keep the first. */
 		replaced = false;
@@ -295,6 +287,7 @@ static noinline void klt_record(unsigned long call_site, unsigned long enc,
 		obj->serial = ++st->serial;
 		this_cpu_write(klt_last_serial, obj->serial);
 		obj->flags &= KLT_F_LIVE | KLT_F_HELD;
+		obj->flags |= kind;
 		if (!(obj->flags & KLT_F_HELD))
 			obj->gen = 0;
 		if (in_task())
@@ -316,6 +309,28 @@ static noinline void klt_record(unsigned long call_site, unsigned long enc,
 	if (READ_ONCE(st->nr_free) < KLT_GROW_CHUNKS * KLT_OBJS_PER_CHUNK / 4 &&
 	    (READ_ONCE(st->nr_chunks) < st->max_chunks || READ_ONCE(st->nr_freed)))
 		irq_work_queue(&klt_grow_irq_work);
+}
+
+/*
+ * Out of line, so that the probes stay small for what is not recorded.
+ * The object's address comes encoded: this deep frame (and those of the
+ * unwinder and the stack depot below it) must not leave a raw copy on
+ * the stack for a scan to find.
+ */
+static noinline void klt_record(unsigned long call_site, unsigned long enc,
+				size_t size, struct kmem_cache *cache,
+				unsigned long iter)
+{
+	u32 stack;
+
+	/* Our own allocations are part of the tracker, not of its subject. */
+	if (within_module(call_site, THIS_MODULE))
+		return;
+
+	stack = klt_save_stack(iter);
+	if (cache)
+		size = kmem_cache_size(cache);
+	klt_insert(enc, size, cache, stack, 0);
 }
 
 /* Records at addresses just handed out unseen: one lock hold a batch. */
@@ -352,18 +367,20 @@ static noinline void klt_forget_locked(const void *ptr)
 		klt_stat_inc(st, KLT_STAT_UNKNOWN_FREES);
 }
 
-/* Inlined in the free probes; the store only for what may be in it. */
-static __always_inline void klt_forget(const void *ptr)
+/*
+ * Inlined in the free probes: whether the store may hold @addr. A free
+ * it cannot is counted here.
+ */
+static __always_inline bool klt_may_hold(unsigned long addr)
 {
 	struct klt_store *st = &klt_store;
-	unsigned long addr = (unsigned long)ptr;
 
-	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
-		return;
+	if (unlikely(ZERO_OR_NULL_PTR((void *)addr)))
+		return false;
 	/* Not sampled: never recorded (barrier: see klt_set_sample()). */
 	if (!smp_load_acquire(&klt_free_lookup_all) &&
 	    !klt_sampled(addr, READ_ONCE(klt_sample_limit), klt_salt))
-		return;
+		return false;
 	/*
 	 * Nothing live, or outside the bounds (they only widen): the object
 	 * was inserted before its free, so we never saw it.
@@ -371,9 +388,15 @@ static __always_inline void klt_forget(const void *ptr)
 	if (!READ_ONCE(st->nr_live) || klt_enc(addr) < READ_ONCE(st->enc_min) ||
 	    klt_enc(addr) >= READ_ONCE(st->enc_max)) {
 		klt_stat_inc(st, KLT_STAT_UNKNOWN_FREES);
-		return;
+		return false;
 	}
-	klt_forget_locked(ptr);
+	return true;
+}
+
+static __always_inline void klt_forget(const void *ptr)
+{
+	if (klt_may_hold((unsigned long)ptr))
+		klt_forget_locked(ptr);
 }
 
 static void klt_probe_kmalloc(void *data, unsigned long call_site,
@@ -468,6 +491,282 @@ static struct kretprobe klt_alloc_bulk_rp = {
 };
 
 static bool klt_alloc_bulk_probed;
+
+/*
+ * vmalloc areas. No tracepoint carries the caller, so kretprobes bracket
+ * the vmalloc API, what drivers call: the entry unwinds the caller's
+ * stack (it sleeps, so a few dozen may be in flight), the return records
+ * the area. Thread stacks, module memory and BPF images come from
+ * __vmalloc_node_range() directly and are not probed: stacks.c scans the
+ * stacks, and module memory is a root while the module is loaded.
+ * kvmalloc's result is recorded only when it fell back to vmalloc: a
+ * kmalloc it returned was traced. The frees come through vfree() (kvfree()
+ * and vrealloc() call it) and, before 6.3, vfree_atomic(), which since
+ * ends in vfree() from a work item. An area leaves no tombstone: its pages
+ * go back to the page allocator, which the RAM walk skips. vrealloc()
+ * that keeps the area changes the record's size in place.
+ */
+#define KLT_VFREE_ATOMIC_PROBED	(LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0))
+
+/* Each has its 6.12 name (allocation profiling's) and its 6.1 name. */
+static const char *const klt_valloc_fns[][2] = {
+	{ "vmalloc_noprof", "vmalloc" },
+	{ "vzalloc_noprof", "vzalloc" },
+	{ "vmalloc_node_noprof", "vmalloc_node" },
+	{ "vzalloc_node_noprof", "vzalloc_node" },
+	{ "__vmalloc_noprof", "__vmalloc" },
+	{ "vmalloc_user_noprof", "vmalloc_user" },
+	{ "vmalloc_32_noprof", "vmalloc_32" },
+	{ "vmalloc_32_user_noprof", "vmalloc_32_user" },
+	{ "vmalloc_huge_noprof", "vmalloc_huge" },
+	{ "__kvmalloc_node_noprof", "kvmalloc_node" },
+};
+
+#define KLT_NR_VALLOC	ARRAY_SIZE(klt_valloc_fns)
+
+struct klt_vcall {
+	unsigned long size;	/* the first argument of each */
+	u32 stack;
+};
+
+static struct kretprobe klt_valloc_rp[KLT_NR_VALLOC];
+static struct kretprobe klt_vrealloc_rp;
+static struct kprobe klt_vfree_kp, klt_vfree_atomic_kp;
+static struct kretprobe *klt_vprobes[KLT_NR_VALLOC + 1];
+static unsigned int klt_nr_vprobes;
+static bool klt_vfree_probed, klt_vfree_atomic_probed;
+
+/*
+ * The stack of a probed function's caller, from the registers at its
+ * entry: the first frame is the probed function itself, as a kmalloc's
+ * first frame is the kmalloc function.
+ */
+#ifdef CONFIG_UNWINDER_ORC
+static noinline u32 klt_save_stack_regs(struct pt_regs *regs)
+{
+	unsigned long entries[KLT_MAX_DEPTH];
+	unsigned int depth = clamp_t(unsigned int, READ_ONCE(klt_stack_depth),
+				     1, KLT_MAX_DEPTH - 4);
+	struct unwind_state state;
+	unsigned int nr = 0;
+	unsigned long ip;
+
+	/* The unwinder starts from the caller of a frame given by regs. */
+	entries[nr++] = instruction_pointer(regs);
+	for (unwind_start(&state, current, regs, NULL);
+	     !unwind_done(&state) && nr < depth; unwind_next_frame(&state)) {
+		ip = unwind_error(&state) ?
+		     unwind_get_return_address(&state) : state.ip;
+		if (!ip || ip < TASK_SIZE_MAX)
+			break;
+		entries[nr++] = ip;
+	}
+	return klt_depot_save(entries, nr);
+}
+#else
+static noinline u32 klt_save_stack_regs(struct pt_regs *regs)
+{
+	unsigned long entries[2] = {
+		instruction_pointer(regs),
+		regs_get_kernel_stack_nth(regs, 0),
+	};
+
+	return klt_depot_save(entries, 2);
+}
+#endif
+
+static int klt_valloc_entry(struct kretprobe_instance *ri,
+			    struct pt_regs *regs)
+{
+	struct klt_vcall *c = (struct klt_vcall *)ri->data;
+
+	/* At the entry the return address is the top of the stack. */
+	if (!READ_ONCE(klt_tracking) ||
+	    within_module(regs_get_kernel_stack_nth(regs, 0), THIS_MODULE))
+		return 1;		/* no return handler */
+	c->size = regs_get_kernel_argument(regs, 0);
+	c->stack = klt_save_stack_regs(regs);
+	return 0;
+}
+
+static noinline void klt_record_vmalloc(unsigned long enc, size_t size,
+					u32 stack)
+{
+	klt_insert(enc, size, NULL, stack, KLT_F_VMALLOC);
+}
+
+static int klt_valloc_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct klt_vcall *c = (struct klt_vcall *)ri->data;
+	void *p = (void *)regs_return_value(regs);
+
+	if (is_vmalloc_addr(p) && klt_wanted(p))
+		klt_record_vmalloc(klt_enc((unsigned long)p), c->size, c->stack);
+	return 0;
+}
+
+/* The live record of the area at @addr, under the store lock. */
+static struct klt_object *klt_varea(struct klt_store *st, unsigned long addr)
+{
+	struct klt_object *obj = klt_store_lookup(st, addr);
+
+	if (!obj || klt_obj_addr(obj) != addr ||
+	    (obj->flags & (KLT_F_LIVE | KLT_F_VMALLOC)) !=
+	    (KLT_F_LIVE | KLT_F_VMALLOC))
+		return NULL;
+	return obj;
+}
+
+static noinline void klt_vforget_locked(unsigned long addr)
+{
+	struct klt_store *st = &klt_store;
+	struct klt_object *obj;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&st->lock, flags);
+	obj = klt_varea(st, addr);
+	if (obj)
+		klt_store_release(st, obj);
+	raw_spin_unlock_irqrestore(&st->lock, flags);
+	if (!obj)
+		klt_stat_inc(st, KLT_STAT_UNKNOWN_FREES);
+}
+
+/* vfree(addr) and vfree_atomic(addr), at the entry: the area is intact. */
+static int klt_vfree_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	unsigned long addr = regs_get_kernel_argument(regs, 0);
+
+	/* The scanner's own areas were never recorded. */
+	if (within_module(regs_get_kernel_stack_nth(regs, 0), THIS_MODULE))
+		return 0;
+	if (is_vmalloc_addr((void *)addr) && klt_may_hold(addr))
+		klt_vforget_locked(addr);
+	return 0;
+}
+
+/* vrealloc(p, size, flags) */
+static int klt_vrealloc_entry(struct kretprobe_instance *ri,
+			      struct pt_regs *regs)
+{
+	unsigned long *a = (unsigned long *)ri->data;
+
+	a[0] = klt_enc(regs_get_kernel_argument(regs, 0));
+	a[1] = regs_get_kernel_argument(regs, 1);
+	return 0;
+}
+
+static int klt_vrealloc_ret(struct kretprobe_instance *ri,
+			    struct pt_regs *regs)
+{
+	unsigned long *a = (unsigned long *)ri->data, addr = klt_dec(a[0]);
+	struct klt_store *st = &klt_store;
+	struct klt_object *obj;
+	unsigned long flags;
+	u32 size = min_t(size_t, a[1], U32_MAX);
+
+	/* A new area was recorded by __vmalloc(), the old one freed. */
+	if (regs_return_value(regs) != addr || !is_vmalloc_addr((void *)addr))
+		return 0;
+	raw_spin_lock_irqsave(&st->lock, flags);
+	obj = klt_varea(st, addr);
+	if (obj) {
+		st->live_bytes += size;
+		st->live_bytes -= obj->size;
+		obj->size = size;
+		if (obj->enc_addr + size > st->enc_max)
+			WRITE_ONCE(st->enc_max, obj->enc_addr + size);
+	}
+	raw_spin_unlock_irqrestore(&st->lock, flags);
+	return 0;
+}
+
+/* Register @rp on the first of @names the kernel has. */
+static int klt_kretprobe_named(struct kretprobe *rp, const char *const *names,
+			       unsigned int n)
+{
+	int ret = -ENOENT;
+	unsigned int i;
+
+	for (i = 0; i < n && ret; i++) {
+		rp->kp.symbol_name = names[i];
+		rp->kp.addr = NULL;
+		rp->kp.flags = 0;
+		ret = register_kretprobe(rp);
+	}
+	return ret;
+}
+
+static void klt_vmalloc_unregister(void)
+{
+	if (klt_nr_vprobes)
+		unregister_kretprobes(klt_vprobes, klt_nr_vprobes);
+	klt_nr_vprobes = 0;
+	if (klt_vfree_atomic_probed)
+		unregister_kprobe(&klt_vfree_atomic_kp);
+	if (klt_vfree_probed)
+		unregister_kprobe(&klt_vfree_kp);
+	klt_vfree_probed = klt_vfree_atomic_probed = false;
+}
+
+/*
+ * Not fatal: without it vmalloc areas are simply not tracked (their pages
+ * stay roots). The frees come first, and without them no allocation is
+ * probed: a record must never outlive its area.
+ */
+static void klt_vmalloc_register(void)
+{
+	static const char *const vrealloc[] = { "vrealloc_noprof" };
+	unsigned int i, missing = 0;
+
+	klt_vfree_kp.symbol_name = "vfree";
+	klt_vfree_kp.pre_handler = klt_vfree_pre;
+	klt_vfree_probed = !register_kprobe(&klt_vfree_kp);
+	if (klt_vfree_probed && KLT_VFREE_ATOMIC_PROBED) {
+		klt_vfree_atomic_kp.symbol_name = "vfree_atomic";
+		klt_vfree_atomic_kp.pre_handler = klt_vfree_pre;
+		klt_vfree_atomic_probed = !register_kprobe(&klt_vfree_atomic_kp);
+		if (!klt_vfree_atomic_probed)
+			klt_vmalloc_unregister();
+	}
+	if (!klt_vfree_probed) {
+		pr_warn("cannot probe vfree: vmalloc areas are not tracked\n");
+		return;
+	}
+	/* Only 6.12 has it; 6.1's kvrealloc() is kvmalloc() and kvfree(). */
+	klt_vrealloc_rp.entry_handler = klt_vrealloc_entry;
+	klt_vrealloc_rp.handler = klt_vrealloc_ret;
+	klt_vrealloc_rp.data_size = 2 * sizeof(unsigned long);
+	klt_vrealloc_rp.maxactive = 64;
+	if (!klt_kretprobe_named(&klt_vrealloc_rp, vrealloc, 1))
+		klt_vprobes[klt_nr_vprobes++] = &klt_vrealloc_rp;
+	for (i = 0; i < KLT_NR_VALLOC; i++) {
+		struct kretprobe *rp = &klt_valloc_rp[i];
+
+		rp->entry_handler = klt_valloc_entry;
+		rp->handler = klt_valloc_ret;
+		rp->data_size = sizeof(struct klt_vcall);
+		rp->maxactive = 64;
+		if (klt_kretprobe_named(rp, klt_valloc_fns[i], 2))
+			missing++;
+		else
+			klt_vprobes[klt_nr_vprobes++] = rp;
+	}
+	if (missing)
+		pr_info("%u of the vmalloc functions cannot be probed\n",
+			missing);
+}
+
+/* vmalloc areas the probes missed (all their instances in use). */
+unsigned long klt_hooks_vmalloc_missed(void)
+{
+	unsigned long n = 0;
+	unsigned int i;
+
+	for (i = 0; i < klt_nr_vprobes; i++)
+		n += READ_ONCE(klt_vprobes[i]->nmissed);
+	return n;
+}
 
 /*
  * Whether every slab allocation made right now is recorded: only then may
@@ -572,6 +871,7 @@ int klt_hooks_register(void)
 	} else {
 		klt_alloc_bulk_probed = true;
 	}
+	klt_vmalloc_register();
 	return 0;
 
 err_cache_alloc:
@@ -593,6 +893,7 @@ err_live:
 
 void klt_hooks_unregister(void)
 {
+	klt_vmalloc_unregister();
 	if (klt_alloc_bulk_probed)
 		unregister_kretprobe(&klt_alloc_bulk_rp);
 	klt_alloc_bulk_probed = false;

@@ -143,6 +143,7 @@ enum {
 	KLT_F_INDIRECT	= BIT(9),	/* ... and held by another leak */
 	KLT_F_REPORTED	= BIT(10),	/* counted as new once already */
 	KLT_F_CLEARED	= BIT(11),	/* "clear": never report again */
+	KLT_F_VMALLOC	= BIT(12),	/* a vmalloc area, not slab memory */
 };
 
 /*
@@ -318,6 +319,15 @@ struct klt_range {
 	unsigned long virt;		/* vmemmap address of start */
 };
 
+/* A page of a tracked vmalloc area: scanned when the area is reached. */
+struct klt_vpage {
+	unsigned long pfn;
+	unsigned long enc;		/* klt_enc() of its vmalloc address */
+};
+
+/* Past this many pages (1 GiB) the areas' pages stay roots. */
+#define KLT_VPAGES_MAX	(1U << 18)
+
 struct klt_scan;
 /* What a candidate pointer to a live object does: NULL marks it gray. */
 typedef void (*klt_visit_fn)(struct klt_scan *sc, struct klt_object *obj);
@@ -354,6 +364,8 @@ struct klt_scan {
 	unsigned int nmemmap;
 	struct klt_range *pcpu_gone;	/* freed module per-CPU areas */
 	unsigned int npcpu_gone;
+	struct klt_vpage *vpages;	/* sorted by pfn */
+	unsigned int nvpages;
 	struct klt_walk_stats {
 		unsigned long ram_pages;	/* online pages walked */
 		unsigned long root_pages;	/* read as roots, not slab */
@@ -409,6 +421,8 @@ bool klt_skip_tracked(struct klt_scan *sc, unsigned long addr,
 		      const struct klt_slab_info *si, bool tombstones);
 void klt_scan_pfn(struct klt_scan *sc, unsigned long pfn, bool objects);
 bool klt_skip_pcpu_gone(struct klt_scan *sc, unsigned long addr);
+void klt_vpages_find(struct klt_scan *sc);
+bool klt_vmalloc_page(struct klt_scan *sc, unsigned long pfn);
 const struct klt_range *klt_in_memmap(struct klt_scan *sc, unsigned long pfn);
 
 /* stacks.c: the stacks, and since when each task has been asleep */
@@ -550,6 +564,7 @@ int klt_hooks_register(void);
 void klt_hooks_unregister(void);
 bool klt_hooks_all_recorded(void);
 unsigned long klt_hooks_unrecorded(void);
+unsigned long klt_hooks_vmalloc_missed(void);
 int klt_set_sample(unsigned int n);
 
 /* main.c: the module-wide instance and its knobs */

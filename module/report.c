@@ -81,6 +81,7 @@ int klt_format_object(struct klt_store *st, struct klt_object *o,
 		pos += scnprintf(buf + pos, len - pos,
 				 "  leak: " KLT_LEAK_DIRECT "\n");
 	pos += scnprintf(buf + pos, len - pos, "  cache: %s\n",
+			 o->flags & KLT_F_VMALLOC ? KLT_CACHE_VMALLOC :
 			 klt_cache_name(o->enc_cache, cache, sizeof(cache)));
 	if (contents && n && !copy_from_kernel_nofault(dump, (void *)addr, n)) {
 		pos += scnprintf(buf + pos, len - pos,
@@ -269,7 +270,8 @@ void klt_report_header(struct seq_file *m, struct klt_store *st,
 	H(KLT_HDR_HZ, HZ);
 	H(KLT_HDR_TRACKED, READ_ONCE(st->nr_live));
 	H(KLT_HDR_TRACKED_BYTES, READ_ONCE(st->live_bytes));
-	H(KLT_HDR_UNTRACKED, klt_stat_read(st, KLT_STAT_UNTRACKED));
+	H(KLT_HDR_UNTRACKED, klt_stat_read(st, KLT_STAT_UNTRACKED) +
+	  klt_hooks_vmalloc_missed());
 	H(KLT_HDR_UNKNOWN_FREES, klt_stat_read(st, KLT_STAT_UNKNOWN_FREES));
 	H(KLT_HDR_REPLACED, klt_stat_read(st, KLT_STAT_REPLACED));
 	H(KLT_HDR_STACKS_LOST, klt_stat_read(st, KLT_STAT_STACKS_LOST));

@@ -245,6 +245,8 @@ static enum klt_page_kind klt_page_kind(struct klt_scan *sc,
 		return KLT_PAGE_SKIP;
 	if (page_private(page) == KLT_PAGE_MAGIC)
 		return KLT_PAGE_SKIP;		/* ours */
+	if (klt_vmalloc_page(sc, pfn))
+		return KLT_PAGE_SKIP;		/* scanned once reached */
 	/* Large kmalloc objects are compound pages outside the slab. */
 	return PageCompound(page) ? KLT_PAGE_OBJECTS : KLT_PAGE_ROOT;
 }
@@ -269,6 +271,160 @@ bool klt_skip_pcpu_gone(struct klt_scan *sc, unsigned long addr)
 		any = true;
 	}
 	return any;
+}
+
+/*
+ * The tracked vmalloc areas, @max at most from the one at or after
+ * *@cursor, under one lock hold: their encoded addresses, sizes and
+ * serials in @notes. Returns how many, 0 at the end.
+ */
+struct klt_vnote {
+	unsigned long enc;
+	u32 size, serial;
+};
+
+static unsigned int klt_vareas(struct klt_store *st, unsigned long *cursor,
+			       struct klt_vnote *notes, unsigned int max)
+{
+	struct klt_object *obj;
+	unsigned int n = 0;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&st->lock, flags);
+	obj = klt_store_first_from(st, *cursor);
+	if (obj && klt_obj_addr(obj) < *cursor)
+		obj = klt_store_next(obj);	/* the one containing it */
+	for (; obj && n < max && klt_obj_addr(obj) < VMALLOC_END;
+	     obj = klt_store_next(obj)) {
+		*cursor = klt_obj_addr(obj) + 1;
+		if ((obj->flags & (KLT_F_LIVE | KLT_F_VMALLOC)) !=
+		    (KLT_F_LIVE | KLT_F_VMALLOC))
+			continue;
+		notes[n].enc = obj->enc_addr;
+		notes[n].size = obj->size;
+		notes[n].serial = obj->serial;
+		n++;
+	}
+	if (!obj || klt_obj_addr(obj) >= VMALLOC_END)
+		*cursor = VMALLOC_END;
+	raw_spin_unlock_irqrestore(&st->lock, flags);
+	return n;
+}
+
+/*
+ * A recorded area that is not mapped any more was freed unseen (a probe
+ * that missed): the record goes, or it would be reported.
+ */
+static void klt_varea_gone(struct klt_store *st, const struct klt_vnote *v)
+{
+	struct klt_object *obj;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&st->lock, flags);
+	obj = klt_store_lookup(st, klt_dec(v->enc));
+	if (obj && obj->enc_addr == v->enc && obj->serial == v->serial &&
+	    (obj->flags & KLT_F_LIVE))
+		klt_store_release(st, obj);
+	raw_spin_unlock_irqrestore(&st->lock, flags);
+}
+
+static int klt_sort_vpage(const void *a, const void *b)
+{
+	const struct klt_vpage *x = a, *y = b;
+
+	return x->pfn < y->pfn ? -1 : x->pfn > y->pfn;
+}
+
+static int klt_cmp_vpage(const void *key, const void *elt)
+{
+	unsigned long pfn = *(const unsigned long *)key;
+	const struct klt_vpage *v = elt;
+
+	return pfn < v->pfn ? -1 : pfn > v->pfn;
+}
+
+#define KLT_VNOTES	(PAGE_SIZE / sizeof(struct klt_vnote))
+
+/*
+ * The pages of the tracked vmalloc areas, found at the start of a scan:
+ * the RAM walk meets a page by its pfn, an area is recorded by its
+ * vmalloc address. The list holds pfns and encoded addresses only, so
+ * that reading it as a root finds nothing. Past KLT_VPAGES_MAX pages, the
+ * rest stay roots (what they reference is then never a leak).
+ */
+void klt_vpages_find(struct klt_scan *sc)
+{
+	struct klt_vnote *notes = klt_page_alloc(GFP_KERNEL);
+	unsigned long cursor = VMALLOC_START, pages = 0;
+	unsigned int n, i, cap;
+
+	if (!notes)
+		return;
+	while ((n = klt_vareas(sc->st, &cursor, notes, KLT_VNOTES)))
+		for (i = 0; i < n; i++)
+			pages += DIV_ROUND_UP(notes[i].size, PAGE_SIZE);
+	cap = min_t(unsigned long, pages, KLT_VPAGES_MAX);
+	/* vmalloc() from here is not recorded: the caller is kleaktrack. */
+	sc->vpages = cap ? vmalloc(cap * sizeof(*sc->vpages)) : NULL;
+	if (!sc->vpages)
+		goto out;
+	cursor = VMALLOC_START;
+	while (sc->nvpages < cap &&
+	       (n = klt_vareas(sc->st, &cursor, notes, KLT_VNOTES))) {
+		for (i = 0; i < n; i++) {
+			unsigned long addr = klt_dec(notes[i].enc), off;
+
+			for (off = 0; off < notes[i].size && sc->nvpages < cap;
+			     off += PAGE_SIZE) {
+				struct page *page = vmalloc_to_page((void *)(addr + off));
+				struct klt_vpage *v = &sc->vpages[sc->nvpages];
+
+				if (!page) {
+					if (!off)
+						klt_varea_gone(sc->st, &notes[i]);
+					break;
+				}
+				v->pfn = page_to_pfn(page);
+				v->enc = klt_enc(addr + off);
+				sc->nvpages++;
+			}
+		}
+		cond_resched();
+	}
+	sort(sc->vpages, sc->nvpages, sizeof(*sc->vpages), klt_sort_vpage, NULL);
+out:
+	klt_page_free(notes);
+}
+
+/*
+ * Whether the page at @pfn is one of a tracked vmalloc area, which is
+ * scanned when reached: only while it is still mapped where it was found
+ * and its area still recorded. An area freed since gave its pages back,
+ * and whoever has them now may hold references.
+ */
+bool klt_vmalloc_page(struct klt_scan *sc, unsigned long pfn)
+{
+	const struct klt_vpage *v;
+	struct klt_object *obj;
+	unsigned long addr, flags;
+	struct page *page;
+	bool ours;
+
+	if (!sc->nvpages)
+		return false;
+	v = bsearch(&pfn, sc->vpages, sc->nvpages, sizeof(*v), klt_cmp_vpage);
+	if (!v)
+		return false;
+	addr = klt_dec(v->enc);
+	page = vmalloc_to_page((void *)addr);
+	if (!page || page_to_pfn(page) != pfn)
+		return false;
+	raw_spin_lock_irqsave(&sc->st->lock, flags);
+	obj = klt_store_lookup(sc->st, addr);
+	ours = obj && (obj->flags & (KLT_F_LIVE | KLT_F_VMALLOC)) ==
+		      (KLT_F_LIVE | KLT_F_VMALLOC);
+	raw_spin_unlock_irqrestore(&sc->st->lock, flags);
+	return ours;
 }
 
 /*
@@ -380,6 +536,7 @@ void klt_roots_scan(struct klt_scan *sc)
 	if (sc->pcpu_gone)
 		sc->npcpu_gone = klt_pcpu_gone_ranges(sc->pcpu_gone,
 						      KLT_MEMMAP_MAX);
+	klt_vpages_find(sc);
 	sc->walk.slab_in_use = klt_slab_in_use();
 	for_each_online_node(nid) {
 		pg_data_t *pgdat = NODE_DATA(nid);
@@ -394,6 +551,9 @@ void klt_roots_scan(struct klt_scan *sc)
 	klt_page_free(sc->pcpu_gone);
 	sc->pcpu_gone = NULL;
 	sc->npcpu_gone = 0;
+	vfree(sc->vpages);
+	sc->vpages = NULL;
+	sc->nvpages = 0;
 	/* Slabs freed during the walk were in use at its start. */
 	sc->walk.slab_in_use = min(sc->walk.slab_in_use, klt_slab_in_use());
 }

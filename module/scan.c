@@ -99,6 +99,63 @@ void klt_flush(struct klt_scan *sc)
 	sc->ncand = 0;
 }
 
+/*
+ * The kernel's own records of a vmalloc area hold its start, and are not
+ * references: vm_struct's addr, followed by the area's size, and
+ * vmap_area's va_start, followed by its end (kmemleak counts the first
+ * as expected, with a min_count of 2, and does not scan the second).
+ * That size includes the guard page, and the requested size is rounded
+ * up to pages, or to a PMD for a huge mapping. The vmap_area before the
+ * area (busy, or the free range below it) ends where it starts: its
+ * va_end is told by the va_start before it, a lower area address, and
+ * the rb_node and list_head after it.
+ */
+static bool klt_vmap_own(struct klt_scan *sc, unsigned long start,
+			 unsigned long next)
+{
+	struct klt_store *st = sc->st;
+	struct klt_object *obj;
+	unsigned long flags, span;
+	u32 size = 0;
+
+	if (!next || !PAGE_ALIGNED(next))
+		return false;
+	raw_spin_lock_irqsave(&st->lock, flags);
+	obj = klt_store_lookup(st, start);
+	if (obj && klt_obj_addr(obj) == start && (obj->flags & KLT_F_VMALLOC))
+		size = obj->size;
+	raw_spin_unlock_irqrestore(&st->lock, flags);
+	if (!size)
+		return false;
+	span = next > start ? next - start : next;
+	return PAGE_ALIGNED(span) && span >= PAGE_ALIGN(size) + PAGE_SIZE &&
+	       span <= ALIGN(size, PMD_SIZE) + PAGE_SIZE;
+}
+
+static inline bool klt_maybe_vmap_start(unsigned long v)
+{
+	return PAGE_ALIGNED(v) && v >= VMALLOC_START && v < VMALLOC_END;
+}
+
+static bool klt_kptr_or_null(unsigned long v)
+{
+	return !v || virt_addr_valid((void *)v);
+}
+
+static noinline bool klt_vmap_bookkeeping(struct klt_scan *sc,
+					  const unsigned long *w,
+					  unsigned int i, unsigned int nwords)
+{
+	if (i + 1 < nwords && klt_vmap_own(sc, w[i], w[i + 1]))
+		return true;
+	/* va_start, va_end, rb_node (parent and colour, right, left), list */
+	return i >= 1 && i + 5 < nwords && klt_maybe_vmap_start(w[i - 1]) &&
+	       w[i - 1] < w[i] && klt_kptr_or_null(w[i + 1] & ~1UL) &&
+	       klt_kptr_or_null(w[i + 2]) && klt_kptr_or_null(w[i + 3]) &&
+	       w[i + 4] && klt_kptr_or_null(w[i + 4]) &&
+	       w[i + 5] && klt_kptr_or_null(w[i + 5]);
+}
+
 /* Collect the words of @w that fall inside a tracked object's range. */
 void klt_scan_words(struct klt_scan *sc, const unsigned long *w,
 		    unsigned int nwords, const unsigned long *skip,
@@ -113,6 +170,9 @@ void klt_scan_words(struct klt_scan *sc, const unsigned long *w,
 		if (v < lo || v >= hi)
 			continue;
 		if (skip && test_bit(i, skip))
+			continue;
+		if (unlikely(klt_maybe_vmap_start(w[i])) &&
+		    klt_vmap_bookkeeping(sc, w, i, nwords))
 			continue;
 		if (static_branch_unlikely(&klt_why_key))
 			klt_why(sc, v, from + i * sizeof(long));

@@ -17,7 +17,8 @@
  *     backtrace (crc 8f0e1a2b):
  *       [<ffffffffc0270123>] leaky_init+0x23/0x90 [leaky]
  *
- * "leak:" is "direct" or "indirect (held by 0x<addr>)". Direct entries
+ * "leak:" is "direct" or "indirect (held by 0x<addr>)". "cache:" names the
+ * slab cache, "kmalloc", or "vmalloc" for a vmalloc area. Direct entries
  * come first, each class ordered by address. Entries are separated by
  * nothing; a reader splits on "unreferenced object".
  */
@@ -70,6 +71,7 @@
 #define KLT_LEAK_DIRECT		"direct"
 #define KLT_LEAK_INDIRECT	"indirect"
 #define KLT_CACHE_KMALLOC	"kmalloc"
+#define KLT_CACHE_VMALLOC	"vmalloc"	/* a vmalloc area */
 #define KLT_HEX_DUMP_MAX	32
 
 /* Command words written to the debugfs file (kmemleak's, plus track=). */

@@ -29,6 +29,11 @@ unsigned long klt_hooks_unrecorded(void)
 	return 0;
 }
 
+unsigned long klt_hooks_vmalloc_missed(void)
+{
+	return 0;
+}
+
 int klt_test_init(struct kunit *test)
 {
 	struct klt_test_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);

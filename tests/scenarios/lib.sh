@@ -149,3 +149,62 @@ klt_why_missing() {
 		sed -n 's/^\[[^]]*\] \(kleaktrack: why:\)/\1/p' | sort | uniq -c |
 		head -40
 }
+
+# The addresses sample module MOD logged for WHAT ("MOD: WHAT at 0x..."),
+# oldest first.
+klt_told() { dmesg | sed -n "s/.*$1: $2 at 0x\([0-9a-f]*\)$/\1/p"; }
+# The backtrace of ADDR's entry in REPORT, one symbol per line. Compared
+# as strings: busybox awk would read "0x..." as a number, and neighbouring
+# addresses are equal as doubles.
+klt_frames() {
+	awk -v a="0x$1" '
+	/^unreferenced object / { on = ($3 "" == a ""); next }
+	on && /^    \[</ { sub(/^ *\[<[0-9a-f]*>\] /, ""); print }' "$2"
+}
+# The class of ADDR's entry in REPORT.
+klt_class() {
+	awk -v a="0x$1" '/^unreferenced object / { on = ($3 "" == a ""); next }
+	on && /^  leak: / { print $2 }' "$2"
+}
+# Scan until every ADDR is reported (a stale pointer can hide one for a
+# while: churn ages it out), at most 4 rounds; the report in /tmp/report.
+klt_reported() {
+	_r=1
+	while :; do
+		klt_scan_twice > /dev/null
+		cat $KLT_DBG > /tmp/report
+		_m=
+		for _a in "$@"; do
+			grep -q "^unreferenced object 0x$_a " /tmp/report ||
+				_m="$_m $_a"
+		done
+		[ -z "$_m" ] || [ $_r -ge 4 ] && break
+		klt_churn
+		_r=$((_r + 1))
+	done
+	echo "KLT-INFO rounds: $_r, missing:$_m"
+	[ -z "$_m" ]
+}
+
+# The backtrace of ADDR as dump= prints it (the last dump of it).
+klt_dumped() {
+	klt_cmd "dump=0x$1" || return
+	dmesg | awk -v a="0x$1" '
+	index($0, "kleaktrack: object " a " ") { on = 1; bt = 0; n = 0; next }
+	on && /kleaktrack:     \[</ { sub(/.*\[<[0-9a-f]*>\] /, ""); f[++n] = $0; bt = 1; next }
+	on && bt { on = 0 }
+	END { for (i = 1; i <= n; i++) print f[i] }'
+}
+
+# The holder of ADDR's entry in REPORT, if it is an indirect leak.
+klt_holder() {
+	awk -v a="0x$1" '/^unreferenced object / { on = ($3 "" == a ""); next }
+	on && /^  leak: indirect \(held by 0x[0-9a-f]*\)$/ {
+		sub(/.*held by 0x/, ""); sub(/\)$/, ""); print }' "$2"
+}
+# The size and the cache of ADDR's entry in REPORT, as "SIZE CACHE".
+klt_size_cache() {
+	awk -v a="0x$1" '/^unreferenced object / {
+		on = ($3 "" == a ""); if (on) { s = $5; sub(/\):$/, "", s) }; next }
+	on && /^  cache: / { print s, $2 }' "$2"
+}

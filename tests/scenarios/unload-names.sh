@@ -11,47 +11,14 @@ check insmod klt_load min_age_ms=1000 scan_interval_s=0
 check insmod-gone insmod $KLT_MODS/kleaktrack_gone.ko
 gone_text=$(cat /sys/module/kleaktrack_gone/sections/.text)
 
-# The addresses kleaktrack_gone logged for WHAT, oldest first.
-told() { dmesg | sed -n "s/.*kleaktrack_gone: $1 at 0x\([0-9a-f]*\)$/\1/p"; }
-# The backtrace of ADDR's entry in REPORT, one symbol per line. Compared
-# as strings: busybox awk would read "0x..." as a number, and neighbouring
-# addresses are equal as doubles.
-frames() {
-	awk -v a="0x$1" '
-	/^unreferenced object / { on = ($3 "" == a ""); next }
-	on && /^    \[</ { sub(/^ *\[<[0-9a-f]*>\] /, ""); print }' "$2"
-}
-# The class of ADDR's entry in REPORT.
-class() {
-	awk -v a="0x$1" '/^unreferenced object / { on = ($3 "" == a ""); next }
-	on && /^  leak: / { print $2 }' "$2"
-}
-# Scan until every ADDR is reported (a stale pointer can hide one for a
-# while: churn ages it out), at most 4 rounds; the report in /tmp/report.
-reported() {
-	_r=1
-	while :; do
-		klt_scan_twice > /dev/null
-		cat $KLT_DBG > /tmp/report
-		_m=
-		for _a in "$@"; do
-			grep -q "^unreferenced object 0x$_a " /tmp/report ||
-				_m="$_m $_a"
-		done
-		[ -z "$_m" ] || [ $_r -ge 4 ] && break
-		klt_churn
-		_r=$((_r + 1))
-	done
-	echo "KLT-INFO rounds: $_r, missing:$_m"
-	[ -z "$_m" ]
-}
+told() { klt_told kleaktrack_gone "$1"; }
 
 init=$(told gone_init_leak)
 pcpu=$(told gone_pcpu)
 nodes=$(told gone_list)
 head=$(echo $nodes | awk '{ print $NF }')
-check init-leak-reported reported $init
-frames $init /tmp/report > /tmp/init-before
+check init-leak-reported klt_reported $init
+klt_frames $init /tmp/report > /tmp/init-before
 echo "KLT-INFO init leak frames:"
 cat /tmp/init-before
 # The init text was freed before this report: still named, with the size
@@ -63,20 +30,10 @@ for f in gone_init_leak gone_init; do
 	expect "init-size-$f" "$want" "$got"
 done
 
-# The backtrace of ADDR as dump= prints it (the last dump of it).
-dumped() {
-	klt_cmd "dump=0x$1" || return
-	dmesg | awk -v a="0x$1" '
-	index($0, "kleaktrack: object " a " ") { on = 1; bt = 0; n = 0; next }
-	on && /kleaktrack:     \[</ { sub(/.*\[<[0-9a-f]*>\] /, ""); f[++n] = $0; bt = 1; next }
-	on && bt { on = 0 }
-	END { for (i = 1; i <= n; i++) print f[i] }'
-}
-
 # The list is held from the module's bss until the unload: its head's
 # frames as named while the module is loaded.
 check dump-head klt_cmd "dump=0x$head"
-dumped $head > /tmp/head-before
+klt_dumped $head > /tmp/head-before
 echo "KLT-INFO list head frames while loaded:"
 cat /tmp/head-before
 check head-frames-named grep -q '^gone_list+0x[0-9a-f]*/0x[0-9a-f]* \[kleaktrack_gone\]$' /tmp/head-before
@@ -89,7 +46,7 @@ exit_leak=$(told gone_exit_leak)
 # The module's per-CPU area is freed, but its memory still holds the
 # pointers (until the next module's per-CPU area is copied over it, so
 # before the next load): not a root any more.
-check pcpu-held-reported reported $pcpu
+check pcpu-held-reported klt_reported $pcpu
 # Another module, most likely where kleaktrack_gone was.
 check insmod-other insmod $KLT_MODS/kleaktrack_leaky.ko
 echo "KLT-INFO kleaktrack_gone .text was $gone_text, kleaktrack_leaky .text is $(cat /sys/module/kleaktrack_leaky/sections/.text)"
@@ -97,27 +54,27 @@ echo "KLT-INFO kleaktrack_gone .text was $gone_text, kleaktrack_leaky .text is $
 # KASAN's quarantine can hide one object for long on the debug kernels:
 # there the exit leak is named from dump= alone.
 case $KLT_TARGET in
-debug*)	check all-reported reported $init $nodes $pcpu ;;
-*)	check all-reported reported $init $nodes $pcpu $exit_leak ;;
+debug*)	check all-reported klt_reported $init $nodes $pcpu ;;
+*)	check all-reported klt_reported $init $nodes $pcpu $exit_leak ;;
 esac
-frames $init /tmp/report > /tmp/init-after
-frames $head /tmp/report > /tmp/head-after
-dumped $exit_leak > /tmp/exit-after
+klt_frames $init /tmp/report > /tmp/init-after
+klt_frames $head /tmp/report > /tmp/head-after
+klt_dumped $exit_leak > /tmp/exit-after
 echo "KLT-INFO after the unload: init leak, list head, exit leak frames:"
 cat /tmp/init-after /tmp/head-after /tmp/exit-after
 expect init-frames-unchanged "$(cat /tmp/init-before)" "$(cat /tmp/init-after)"
 expect head-frames-unchanged "$(cat /tmp/head-before)" "$(cat /tmp/head-after)"
 check exit-leak-named grep -q '^gone_exit_leak+0x[0-9a-f]*/0x[0-9a-f]* \[kleaktrack_gone\]$' /tmp/exit-after
-expect head-direct direct "$(class $head /tmp/report)"
+expect head-direct direct "$(klt_class $head /tmp/report)"
 n=0
 for a in $nodes; do
 	[ "$a" = "$head" ] && continue
-	[ "$(class $a /tmp/report)" = indirect ] && n=$((n + 1))
+	[ "$(klt_class $a /tmp/report)" = indirect ] && n=$((n + 1))
 done
 expect nodes-indirect 5 $n
 n=0
 for a in $pcpu; do
-	[ "$(class $a /tmp/report)" = direct ] && n=$((n + 1))
+	[ "$(klt_class $a /tmp/report)" = direct ] && n=$((n + 1))
 done
 expect pcpu-held-direct "$(echo $pcpu | wc -w)" $n
 # No frame of any entry names the module that came later, or is unnamed.
