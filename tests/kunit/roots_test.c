@@ -5,6 +5,7 @@
  */
 #include "../../module/roots.c"
 #include <linux/utsname.h>
+#include <linux/vmalloc.h>
 #include <kunit/test.h>
 #include "kleaktrack_test.h"
 
@@ -74,6 +75,54 @@ static void roots_poisoned_offline_skipped(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, kind_of(sc, addr), KLT_PAGE_ROOT);
 	__free_page(page);
+}
+
+/*
+ * The pages of a tracked vmalloc area are scanned when it is reached, not
+ * as roots: while mapped where they were found and the area recorded.
+ * The list of them holds no address a scan could match; an area found
+ * unmapped was freed unseen, and its record goes.
+ */
+static void roots_vmalloc_pages(struct kunit *test)
+{
+	struct klt_scan *sc = roots_sc(test);
+	void *area = vmalloc(3 * PAGE_SIZE), *other = vmalloc(PAGE_SIZE);
+	void *gone = vmalloc(PAGE_SIZE);
+	struct klt_object *obj;
+	unsigned long span;
+	unsigned int i, j;
+
+	KUNIT_ASSERT_TRUE(test, area && other && gone);
+	obj = kt_ins(test, (unsigned long)area, 3 * PAGE_SIZE - 10, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	obj->flags |= KLT_F_VMALLOC;
+	obj = kt_ins(test, (unsigned long)gone, 100, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	obj->flags |= KLT_F_VMALLOC;
+	vfree(gone);
+
+	klt_vpages_find(sc);
+	KUNIT_EXPECT_EQ(test, sc->nvpages, 3U);
+	for (i = 0; i < sc->nvpages; i++)
+		for (j = 0; j < 2; j++)
+			KUNIT_EXPECT_NE(test, ((unsigned long *)&sc->vpages[i])[j] &
+					PAGE_MASK, (unsigned long)area & PAGE_MASK);
+	for (i = 0; i < 3; i++) {
+		unsigned long pfn = vmalloc_to_pfn(area + i * PAGE_SIZE);
+
+		KUNIT_EXPECT_TRUE(test, klt_vmalloc_page(sc, pfn));
+		KUNIT_EXPECT_EQ(test, klt_page_kind(sc, pfn, &span), KLT_PAGE_SKIP);
+	}
+	KUNIT_EXPECT_FALSE(test, klt_vmalloc_page(sc, vmalloc_to_pfn(other)));
+	KUNIT_EXPECT_EQ(test, klt_page_kind(sc, vmalloc_to_pfn(other), &span),
+			KLT_PAGE_ROOT);
+	KUNIT_EXPECT_NULL(test, kt_lookup(test, (unsigned long)gone));
+	/* Freed since the list was made: a root again. */
+	kt_erase(test, (unsigned long)area);
+	KUNIT_EXPECT_FALSE(test, klt_vmalloc_page(sc, vmalloc_to_pfn(area)));
+	vfree(sc->vpages);
+	vfree(other);
+	vfree(area);
 }
 
 /* Tracked objects are scanned when reached, not as part of their page. */
@@ -242,6 +291,7 @@ static void roots_release_range(struct kunit *test)
 
 static struct kunit_case klt_roots_cases[] = {
 	KUNIT_CASE(roots_page_kinds),
+	KUNIT_CASE(roots_vmalloc_pages),
 	KUNIT_CASE(roots_poisoned_offline_skipped),
 	KUNIT_CASE(roots_skip_tracked),
 	KUNIT_CASE(roots_skip_only_trusted),

@@ -6,6 +6,7 @@
  */
 #include "../../module/scan.c"
 #include <kunit/test.h>
+#include <linux/vmalloc.h>
 #include "kleaktrack_test.h"
 
 static void scan_self_reference(struct kunit *test)
@@ -134,6 +135,81 @@ static void scan_freed_not_reported(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_kind(test, b), DIRECT);
 }
 
+/*
+ * A vmalloc area of 3 pages and 100 bytes, holding a tracked node on its
+ * third page; @roots (8 words) is then scanned twice, with the area's
+ * address filled in where a word is VA, N pages below it for 2 <= N < 16,
+ * N - 16 pages above it for 16 <= N < 32.
+ */
+#define VA	1UL
+#define VA_SIZE	(3 * PAGE_SIZE + 100)
+
+static int vmap_kind(struct kunit *test, unsigned long *roots, void ***child)
+{
+	void *area = vmalloc(VA_SIZE);
+	struct klt_scan_result res;
+	struct klt_object *obj;
+	int i, kind;
+
+	KUNIT_ASSERT_NOT_NULL(test, area);
+	memset(area, 0, VA_SIZE);
+	obj = kt_ins(test, (unsigned long)area, VA_SIZE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	obj->flags |= KLT_F_VMALLOC;
+	*child = kt_node(test, 64);
+	*(void ***)(area + 2 * PAGE_SIZE + 8) = *child;
+	for (i = 0; i < 8; i++) {
+		if (roots[i] == VA)
+			roots[i] = (unsigned long)area;
+		else if (roots[i] > VA && roots[i] < 16)	/* pages below */
+			roots[i] = (unsigned long)area - roots[i] * PAGE_SIZE;
+		else if (roots[i] >= 16 && roots[i] < 32)	/* pages above */
+			roots[i] = (unsigned long)area + (roots[i] - 16) * PAGE_SIZE;
+	}
+	kt_scan_once(test, (void **)roots, 8, 0, &res);
+	kt_scan_once(test, (void **)roots, 8, 0, &res);
+	kind = kt_kind(test, area);
+	if (kind == DIRECT) {
+		KUNIT_EXPECT_EQ(test, kt_kind(test, *child), INDIRECT);
+		KUNIT_EXPECT_EQ(test, kt_holder(test, *child), (unsigned long)area);
+	} else {
+		KUNIT_EXPECT_EQ(test, kt_kind(test, *child), NOT_LEAK);
+	}
+	kt_erase(test, (unsigned long)area);
+	vfree(area);
+	return kind;
+}
+
+/*
+ * The kernel's records of a vmalloc area are not references to it: the
+ * vm_struct (next, addr, size with the guard page, flags), its vmap_area
+ * (start, end, rb_node), and the vmap_area below, which ends where it
+ * starts. The same words with anything else around them are.
+ */
+static void scan_vmap_bookkeeping(struct kunit *test)
+{
+	/* Any address in the direct map, as the tree's and list's are. */
+	unsigned long list = (unsigned long)kunit_kzalloc(test, 64, GFP_KERNEL);
+	unsigned long vm[8] = { 0, VA, 5 * PAGE_SIZE, 0x22 };
+	/* vmap_area's end: the start plus the size with the guard page */
+	unsigned long own[8] = { VA, 16 + 5, list | 1, 0, 0, list, list };
+	unsigned long below[8] = { 3, VA, list, 0, list, list, list };
+	unsigned long buf[8] = { VA, VA_SIZE, 0x22 };
+	unsigned long bufs[8] = { 3, VA, 0x70, 0x80, 0x90, 0xa0, 0xb0 };
+	unsigned long big[8] = { 0, VA, 9 * PAGE_SIZE, 0x22 };
+	void **child;
+
+	KUNIT_EXPECT_EQ(test, vmap_kind(test, vm, &child), DIRECT);
+	KUNIT_EXPECT_EQ(test, vmap_kind(test, own, &child), DIRECT);
+	KUNIT_EXPECT_EQ(test, vmap_kind(test, below, &child), DIRECT);
+	/* A buffer and its requested size, two buffers: references. */
+	KUNIT_EXPECT_EQ(test, vmap_kind(test, buf, &child), NOT_LEAK);
+	KUNIT_EXPECT_EQ(test, vmap_kind(test, bufs, &child), NOT_LEAK);
+	/* A size the area cannot have (more than a PMD over) is not its own. */
+	big[2] = ALIGN(VA_SIZE, PMD_SIZE) + 2 * PAGE_SIZE;
+	KUNIT_EXPECT_EQ(test, vmap_kind(test, big, &child), NOT_LEAK);
+}
+
 static struct kunit_case klt_scan_cases[] = {
 	KUNIT_CASE(scan_self_reference),
 	KUNIT_CASE(scan_interior_pointer),
@@ -142,6 +218,7 @@ static struct kunit_case klt_scan_cases[] = {
 	KUNIT_CASE(scan_young_not_reported),
 	KUNIT_CASE(scan_age_past_32_bits),
 	KUNIT_CASE(scan_freed_not_reported),
+	KUNIT_CASE(scan_vmap_bookkeeping),
 	{}
 };
 

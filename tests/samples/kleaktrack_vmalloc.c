@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A module that leaks vmalloc areas, for kleaktrack's vmalloc scenario.
+ * Every object is zeroed or filled, so that no stale contents link them.
  * At load:
  *
  *   vm_orphan (3 pages + 100 B, vmalloc): dropped; it holds vm_child
  *   vm_child (72 B, kmalloc): held only by vm_orphan, from its third page
  *   vz_orphan (2 pages, vzalloc), vnode_orphan (5000 B, vmalloc_node),
  *   vflags_orphan (6000 B, __vmalloc), kv_orphan (KMALLOC_MAX_SIZE plus a
- *                           page, kvmalloc: too big for kmalloc): dropped
+ *                           page, kvzalloc: too big for kmalloc): dropped
  *   stale_child (56 B, kmalloc): was held by an area that vfree() freed
  *   timer_child (40 B, kmalloc): was held by an area a timer freed, in
  *                           softirq context (vfree() defers it there)
@@ -48,7 +49,7 @@ static void *fill(void *area, size_t size, void *child, size_t off)
 
 static noinline void vm_orphans(void)
 {
-	void *child = kmalloc(72, GFP_KERNEL);
+	void *child = kzalloc(72, GFP_KERNEL);
 
 	tell("vm_child", child);
 	tell("vm_orphan", fill(vmalloc(3 * PAGE_SIZE + 100),
@@ -61,7 +62,7 @@ static noinline void vm_orphans(void)
 
 static noinline void kv_orphan(void)
 {
-	void *p = kvmalloc(KMALLOC_MAX_SIZE + PAGE_SIZE, GFP_KERNEL);
+	void *p = kvzalloc(KMALLOC_MAX_SIZE + PAGE_SIZE, GFP_KERNEL);
 
 	if (p && !is_vmalloc_addr(p))
 		pr_info("kleaktrack_vmalloc: kvmalloc did not fall back\n");
@@ -71,7 +72,7 @@ static noinline void kv_orphan(void)
 /* The area is freed, its pages still hold the pointer. */
 static noinline void vm_freed_holder(void)
 {
-	void *child = kmalloc(56, GFP_KERNEL);
+	void *child = kzalloc(56, GFP_KERNEL);
 	void *area = fill(vmalloc(2 * PAGE_SIZE), 2 * PAGE_SIZE, child,
 			  PAGE_SIZE + 8);
 
@@ -88,7 +89,7 @@ static void vm_timer_fn(struct timer_list *t)
 
 static noinline void vm_timer_free(void)
 {
-	void *child = kmalloc(40, GFP_KERNEL);
+	void *child = kzalloc(40, GFP_KERNEL);
 
 	timer_area = fill(vmalloc(PAGE_SIZE), PAGE_SIZE, child, 24);
 	tell("timer_child", child);
@@ -99,11 +100,11 @@ static noinline void vm_timer_free(void)
 
 static noinline void vm_decoys(void)
 {
-	void *child = kmalloc(48, GFP_KERNEL);
+	void *child = kzalloc(48, GFP_KERNEL);
 	void *area = fill(vmalloc(3 * PAGE_SIZE), 3 * PAGE_SIZE, child,
 			  PAGE_SIZE + 40);
 
-	decoy_holder = kmalloc(64, GFP_KERNEL);
+	decoy_holder = kzalloc(64, GFP_KERNEL);
 	if (decoy_holder)
 		decoy_holder[0] = area ? area + PAGE_SIZE + 200 : NULL;
 	tell("decoy_obj", decoy_holder);
