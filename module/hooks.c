@@ -23,7 +23,6 @@
 #include <linux/mutex.h>
 #include <linux/random.h>
 #include <linux/rcupdate.h>
-#include <linux/version.h>
 #include <linux/vmalloc.h>
 #include <trace/events/kmem.h>
 #include <asm/unwind.h>
@@ -506,7 +505,16 @@ static bool klt_alloc_bulk_probed;
  * go back to the page allocator, which the RAM walk skips. vrealloc()
  * that keeps the area changes the record's size in place.
  */
-#define KLT_VFREE_ATOMIC_PROBED	(LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0))
+/*
+ * Told from the headers: vmalloc() became a macro (allocation profiling,
+ * 6.10) after vfree_atomic() came to end in vfree() (6.3). Between the
+ * two, probing vfree_atomic() too only counts an unknown free more.
+ */
+#ifdef vmalloc
+#define KLT_VFREE_ATOMIC_PROBED	false
+#else
+#define KLT_VFREE_ATOMIC_PROBED	true
+#endif
 
 /* Each has its 6.12 name (allocation profiling's) and its 6.1 name. */
 static const char *const klt_valloc_fns[][2] = {
@@ -706,7 +714,8 @@ static void klt_vmalloc_unregister(void)
 		unregister_kprobe(&klt_vfree_atomic_kp);
 	if (klt_vfree_probed)
 		unregister_kprobe(&klt_vfree_kp);
-	klt_vfree_probed = klt_vfree_atomic_probed = false;
+	klt_vfree_probed = false;
+	klt_vfree_atomic_probed = false;
 }
 
 /*

@@ -326,7 +326,7 @@ struct klt_vpage {
 };
 
 /* Past this many pages (1 GiB) the areas' pages stay roots. */
-#define KLT_VPAGES_MAX	(1U << 18)
+#define KLT_VPAGES_MAX	BIT(18)
 
 struct klt_scan;
 /* What a candidate pointer to a live object does: NULL marks it gray. */

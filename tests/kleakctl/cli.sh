@@ -526,6 +526,22 @@ t_report_unloaded() {
 			'sorted(m for g in d["groups"] for m in g["modules"]) == ["kleaktrack_gone", "kleaktrack_gone", "unloaded"]'
 }
 
+# vmalloc areas: "cache: vmalloc", sizes past 4 MiB, an indirect kmalloc
+# object held by an area; grouped by their stacks like any object.
+t_report_vmalloc() {
+	run "$K" report --file "$F/vmalloc.report" && expect_rc 1 &&
+		has "$tmp/out" "Direct leak of 4198400 byte(s) in 1 object(s) allocated from:" &&
+		has "$tmp/out" "    cache vmalloc, age 24s, comm insmod, e.g. 0xffffc9000046c000" &&
+		has "$tmp/out" "Indirect leak of 72 byte(s) in 1 object(s) allocated from:" &&
+		has "$tmp/out" "SUMMARY: 4210860 byte(s) leaked in 3 object(s)." &&
+		[ ! -s "$tmp/err" ] || return 1
+	run "$K" report --file "$F/vmalloc.report" --json && expect_rc 1 &&
+		json_check "$tmp/out" \
+			'd["summary"]["complete"] is True' \
+			'd["summary"]["direct_bytes"] == 4210788' \
+			'sorted(c for g in d["groups"] for c in g["caches"]) == ["kmalloc", "vmalloc", "vmalloc"]'
+}
+
 t_report_module() {
 	run "$K" report --file "$F/realistic.report" --module kleaktrack_leaky &&
 		expect_rc 1 && has "$tmp/out" "SUMMARY: 5248 byte(s) leaked in 9 object(s)." &&
@@ -887,7 +903,7 @@ for name in guest-6-1 guest-6-12 help-global help-scan help-report help-clear he
 	report-concatenated report-empty-backtrace header-only-no-check \
 	report-garbage-only report-all-objects-clean report-suppress-lsan \
 	report-suppress-unused bad-values \
-	report-kmemleak report-stdin report-unloaded report-module report-filters report-limit \
+	report-kmemleak report-stdin report-unloaded report-vmalloc report-module report-filters report-limit \
 	report-fail-on report-all-objects report-missing-file report-100k \
 	env-debugfs-not-mounted env-module-not-loaded env-not-root \
 	env-write-error scan scan-twice scan-twice-then-report-json \

@@ -74,9 +74,9 @@ debian-6.1:load-unload leaks idle kleakctl tombstones kmemleak-compat lockdown n
 debian-6.12:load-unload leaks idle kleakctl tombstones bench-smoke kmemleak-compat lockdown no-debugfs memory-offline unload-names vmalloc
 debian-6.1-cloud:load-unload leaks idle kleakctl
 debian-6.12-cloud:load-unload leaks idle kleakctl
-debian-6.12-rt:load-unload leaks idle kleakctl vmalloc
+debian-6.12-rt:load-unload leaks idle kleakctl
 debug:load-unload leaks idle tombstones kunit kmemleak-compat unload-names vmalloc
-debug-rt:load-unload leaks idle tombstones kmemleak-compat
+debug-rt:load-unload leaks idle tombstones kmemleak-compat vmalloc
 kunit:kunit
 "
 run_matrix() {
