@@ -7,6 +7,7 @@
  *
  *   kmalloc ITERS THREADS  kmalloc+kfree pairs of mixed sizes (8 B - 4 KiB)
  *   cache ITERS THREADS    kmem_cache_alloc+kmem_cache_free pairs
+ *   vmalloc ITERS THREADS  vmalloc+vfree pairs of 1 to 4 pages
  *   hold N                 keep N more live objects (16 - 256 B), referenced
  *                          from vmalloc'd arrays so that they are no leaks
  *   release                free every held object
@@ -49,7 +50,7 @@ static const unsigned int kltb_hold_sizes[] = {
 	16, 32, 48, 64, 96, 128, 192, 256,
 };
 
-enum kltb_op { KLTB_KMALLOC, KLTB_CACHE };
+enum kltb_op { KLTB_KMALLOC, KLTB_CACHE, KLTB_VMALLOC };
 
 struct kltb_thread {
 	struct task_struct *task;
@@ -110,6 +111,23 @@ static noinline unsigned long kltb_cache_loop(unsigned long iters)
 	return failed;
 }
 
+static noinline unsigned long kltb_vmalloc_loop(unsigned long iters)
+{
+	unsigned long i, failed = 0;
+
+	for (i = 0; i < iters; i++) {
+		char *p = vmalloc((i % 4 + 1) * PAGE_SIZE);
+
+		if (!p) {
+			failed++;
+			continue;
+		}
+		WRITE_ONCE(p[0], (char)i);
+		vfree(p);
+	}
+	return failed;
+}
+
 static int kltb_thread_fn(void *arg)
 {
 	struct kltb_thread *t = arg;
@@ -121,8 +139,10 @@ static int kltb_thread_fn(void *arg)
 	do {
 		if (t->op == KLTB_KMALLOC)
 			t->failed += kltb_kmalloc_loop(t->iters);
-		else
+		else if (t->op == KLTB_CACHE)
 			t->failed += kltb_cache_loop(t->iters);
+		else
+			t->failed += kltb_vmalloc_loop(t->iters);
 		t->done += t->iters;
 		t->ns = ktime_get_ns() - t0;
 		cond_resched();
@@ -133,7 +153,7 @@ static int kltb_thread_fn(void *arg)
 static int kltb_run_pairs(enum kltb_op op, unsigned long iters,
 			  unsigned int nthreads)
 {
-	static const char * const names[] = { "kmalloc", "cache" };
+	static const char * const names[] = { "kmalloc", "cache", "vmalloc" };
 	u64 sum = 0, max = 0, min = U64_MAX, wall;
 	unsigned long failed = 0, done = 0;
 	unsigned int i, cpu, n = 0;
@@ -301,6 +321,8 @@ static ssize_t kltb_write(struct file *file, const char __user *ubuf,
 		ret = kltb_run_pairs(KLTB_KMALLOC, a, b);
 	} else if (!strcmp(op, "cache") && n >= 2) {
 		ret = kltb_run_pairs(KLTB_CACHE, a, b);
+	} else if (!strcmp(op, "vmalloc") && n >= 2) {
+		ret = kltb_run_pairs(KLTB_VMALLOC, a, b);
 	} else if (!strcmp(op, "unwind") && n == 3) {
 		ret = kltb_stack(a, b, false);
 	} else if (!strcmp(op, "depot") && n == 3) {

@@ -18,11 +18,14 @@ min_ms=$(arg min_ms 200)
 profile=$(arg profile 0)
 bad=0
 
-# run_set CFG REP: both workloads, one thread and one per vCPU.
+# run_set CFG REP: each workload, one thread and one per vCPU (vmalloc,
+# a hundred times slower, with a tenth of the iterations).
 run_set() {
-	for _op in kmalloc cache; do
+	for _op in kmalloc cache vmalloc; do
 		for _th in 1 0; do
-			_l=$(bench $_op $iters $_th) || bad=$((bad + 1))
+			_n=$iters
+			[ $_op = vmalloc ] && _n=$((iters / 10 + 1))
+			_l=$(bench $_op $_n $_th) || bad=$((bad + 1))
 			echo "KLT-BENCH kind=alloc cfg=$1 rep=$2 $_l"
 		done
 	done

@@ -141,7 +141,8 @@ res = {'date': time.strftime('%Y-%m-%d %H:%M %Z'), 'machine': machine,
 groups = [('debian-6.12', 'alloc-debian-6.12', None),
           ('kunit', 'alloc-kunit', None),
           ('kunit', 'alloc-kunit-kmemleak', 'alloc-kunit')]
-cols = [('kmalloc', 1), ('kmalloc', 2), ('cache', 1), ('cache', 2)]
+cols = [('kmalloc', 1), ('kmalloc', 2), ('cache', 1), ('cache', 2),
+        ('vmalloc', 1), ('vmalloc', 2)]
 
 def samples(run, cfg, op, th):
     return {r['rep']: r['ns_per_pair'] for r in rows
