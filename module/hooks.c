@@ -527,7 +527,7 @@ static const char *const klt_valloc_fns[][2] = {
 	{ "vmalloc_32_noprof", "vmalloc_32" },
 	{ "vmalloc_32_user_noprof", "vmalloc_32_user" },
 	{ "vmalloc_huge_noprof", "vmalloc_huge" },
-	{ "__kvmalloc_node_noprof", "kvmalloc_node" },
+	{ "__kvmalloc_node_noprof", "kvmalloc_node" },	/* the last */
 };
 
 #define KLT_NR_VALLOC	ARRAY_SIZE(klt_valloc_fns)
@@ -587,14 +587,24 @@ static int klt_valloc_entry(struct kretprobe_instance *ri,
 			    struct pt_regs *regs)
 {
 	struct klt_vcall *c = (struct klt_vcall *)ri->data;
+	unsigned long size = regs_get_kernel_argument(regs, 0);
 
 	/* At the entry the return address is the top of the stack. */
 	if (!READ_ONCE(klt_tracking) ||
 	    within_module(regs_get_kernel_stack_nth(regs, 0), THIS_MODULE))
 		return 1;		/* no return handler */
-	c->size = regs_get_kernel_argument(regs, 0);
+	c->size = size;
 	c->stack = klt_save_stack_regs(regs);
 	return 0;
+}
+
+/* kvmalloc() falls back to vmalloc only above a page. */
+static int klt_kvalloc_entry(struct kretprobe_instance *ri,
+			     struct pt_regs *regs)
+{
+	if (regs_get_kernel_argument(regs, 0) <= PAGE_SIZE)
+		return 1;
+	return klt_valloc_entry(ri, regs);
 }
 
 static noinline void klt_record_vmalloc(unsigned long enc, size_t size,
@@ -752,7 +762,8 @@ static void klt_vmalloc_register(void)
 	for (i = 0; i < KLT_NR_VALLOC; i++) {
 		struct kretprobe *rp = &klt_valloc_rp[i];
 
-		rp->entry_handler = klt_valloc_entry;
+		rp->entry_handler = i == KLT_NR_VALLOC - 1 ? klt_kvalloc_entry :
+				    klt_valloc_entry;
 		rp->handler = klt_valloc_ret;
 		rp->data_size = sizeof(struct klt_vcall);
 		rp->maxactive = 64;
