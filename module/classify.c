@@ -55,6 +55,7 @@ static bool klt_kmemleak_record(struct klt_object *obj)
 	char name[16];
 
 	return IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) && obj->enc_cache &&
+	       !(obj->flags & KLT_F_VMALLOC) &&
 	       !strncmp(klt_cache_name(obj->enc_cache, name, sizeof(name)),
 			"kmemleak_", 9);
 }

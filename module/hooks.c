@@ -258,10 +258,11 @@ static __always_inline bool klt_wanted(const void *ptr)
 
 /*
  * Fill in the record of a new object at klt_dec(@enc) under the store
- * lock; @kind is 0 for slab memory, else KLT_F_VMALLOC.
+ * lock. @kind is 0 for slab memory, with @enc_cache its cache (encoded,
+ * 0 for kmalloc); or KLT_F_VMALLOC, with @enc_cache the area's first page.
  */
 static __always_inline void klt_insert(unsigned long enc, size_t size,
-				       struct kmem_cache *cache, u32 stack,
+				       unsigned long enc_cache, u32 stack,
 				       u16 kind)
 {
 	struct klt_store *st = &klt_store;
@@ -277,7 +278,7 @@ static __always_inline void klt_insert(unsigned long enc, size_t size,
 		/* The second event of one allocation: keep the first. */
 		replaced = false;
 	} else if (obj) {
-		obj->enc_cache = cache ? klt_enc((unsigned long)cache) : 0;
+		obj->enc_cache = enc_cache;
 		obj->enc_parent = 0;
 		klt_obj_set_born(obj, jiffies);
 		obj->stack = stack;
@@ -329,7 +330,8 @@ static noinline void klt_record(unsigned long call_site, unsigned long enc,
 	stack = klt_save_stack(iter);
 	if (cache)
 		size = kmem_cache_size(cache);
-	klt_insert(enc, size, cache, stack, 0);
+	klt_insert(enc, size, cache ? klt_enc((unsigned long)cache) : 0, stack,
+		   0);
 }
 
 /* Records at addresses just handed out unseen: one lock hold a batch. */
@@ -607,10 +609,20 @@ static int klt_kvalloc_entry(struct kretprobe_instance *ri,
 	return klt_valloc_entry(ri, regs);
 }
 
+/*
+ * The first page tells, at each scan, that the area is still the one
+ * recorded (klt_vpages_find()): a vfree() the probe missed (6.1 does not
+ * come back to vfree() for one it deferred) and a later area at the same
+ * address that nothing recorded would otherwise keep the record.
+ */
 static noinline void klt_record_vmalloc(unsigned long enc, size_t size,
 					u32 stack)
 {
-	klt_insert(enc, size, NULL, stack, KLT_F_VMALLOC);
+	struct page *page = vmalloc_to_page((void *)klt_dec(enc));
+
+	if (page)
+		klt_insert(enc, size, klt_enc((unsigned long)page), stack,
+			   KLT_F_VMALLOC);
 }
 
 static int klt_valloc_ret(struct kretprobe_instance *ri, struct pt_regs *regs)

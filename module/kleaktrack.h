@@ -153,7 +153,9 @@ enum {
 struct klt_object {
 	struct rb_node node;
 	unsigned long enc_addr;		/* klt_enc(address) */
-	unsigned long enc_cache;	/* klt_enc(kmem_cache), 0 for kmalloc */
+	unsigned long enc_cache;	/* klt_enc(kmem_cache or, for a vmalloc
+					 * area, its first page), 0 for kmalloc
+					 */
 	unsigned long enc_parent;	/* holder of an indirect leak */
 	u32 born_lo;			/* klt_obj_born(), low 32 bits */
 	u32 size;			/* requested size */

@@ -280,6 +280,7 @@ bool klt_skip_pcpu_gone(struct klt_scan *sc, unsigned long addr)
  */
 struct klt_vnote {
 	unsigned long enc;
+	unsigned long enc_page;		/* its first page, when recorded */
 	u32 size, serial;
 };
 
@@ -301,6 +302,7 @@ static unsigned int klt_vareas(struct klt_store *st, unsigned long *cursor,
 		    (KLT_F_LIVE | KLT_F_VMALLOC))
 			continue;
 		notes[n].enc = obj->enc_addr;
+		notes[n].enc_page = obj->enc_cache;
 		notes[n].size = obj->size;
 		notes[n].serial = obj->serial;
 		n++;
@@ -312,8 +314,10 @@ static unsigned int klt_vareas(struct klt_store *st, unsigned long *cursor,
 }
 
 /*
- * A recorded area that is not mapped any more was freed unseen (a probe
- * that missed): the record goes, or it would be reported.
+ * A recorded area whose first page is not mapped there any more was
+ * freed unseen (a probe that missed), and maybe replaced by an area
+ * nothing recorded: the record goes, or it would be reported, and the
+ * new area's pages left out of the roots.
  */
 static void klt_varea_gone(struct klt_store *st, const struct klt_vnote *v)
 {
@@ -379,11 +383,13 @@ void klt_vpages_find(struct klt_scan *sc)
 				struct page *page = vmalloc_to_page((void *)(addr + off));
 				struct klt_vpage *v = &sc->vpages[sc->nvpages];
 
-				if (!page) {
-					if (!off)
-						klt_varea_gone(sc->st, &notes[i]);
+				if (!off && page !=
+				    (struct page *)klt_dec(notes[i].enc_page)) {
+					klt_varea_gone(sc->st, &notes[i]);
 					break;
 				}
+				if (!page)
+					break;
 				v->pfn = page_to_pfn(page);
 				v->enc = klt_enc(addr + off);
 				sc->nvpages++;

@@ -101,25 +101,38 @@ void klt_flush(struct klt_scan *sc)
 
 /*
  * The kernel's own records of a vmalloc area hold its start, and are not
- * references: vm_struct's addr, followed by the area's size, and
- * vmap_area's va_start, followed by its end (kmemleak counts the first
- * as expected, with a min_count of 2, and does not scan the second).
- * That size includes the guard page, and the requested size is rounded
- * up to pages, or to a PMD for a huge mapping. The vmap_area before the
- * area (busy, or the free range below it) ends where it starts: its
- * va_end is told by the va_start before it, a lower area address, and
- * the rb_node and list_head after it.
+ * references: vm_struct's addr and vmap_area's va_start (kmemleak counts
+ * the first as expected, with a min_count of 2, and does not scan the
+ * second), and the va_end of the vmap_area below, which ends where the
+ * area starts. Each is told by its neighbours, word @i of @w (at @from):
+ * vm_struct's size, VM_ALLOC flag and page array after addr; vmap_area's
+ * end, then its rb_node, then a list_head whose next entry points back
+ * to it (read now: a real list node, not two pointers side by side). An
+ * area's size there is its requested size rounded up to pages, or to a
+ * PMD for a huge mapping, plus the guard page.
  */
-static bool klt_vmap_own(struct klt_scan *sc, unsigned long start,
-			 unsigned long next)
+static bool klt_list_node(const unsigned long *w, unsigned int j,
+			  unsigned int nwords, unsigned long from)
 {
+	unsigned long prev;
+
+	return j < nwords && w[j] >= PAGE_OFFSET &&
+	       !copy_from_kernel_nofault(&prev, (void *)(w[j] + sizeof(long)),
+					 sizeof(prev)) &&
+	       prev == from + j * sizeof(long);
+}
+
+static bool klt_vmap_own(struct klt_scan *sc, const unsigned long *w,
+			 unsigned int i, unsigned int nwords, unsigned long from)
+{
+	unsigned long start = w[i], next, flags;
 	struct klt_store *st = sc->st;
 	struct klt_object *obj;
-	unsigned long flags, span;
 	u32 size = 0;
 
-	if (!next || !PAGE_ALIGNED(next))
+	if (i + 3 >= nwords)
 		return false;
+	next = w[i + 1];
 	raw_spin_lock_irqsave(&st->lock, flags);
 	obj = klt_store_lookup(st, start);
 	if (obj && klt_obj_addr(obj) == start && (obj->flags & KLT_F_VMALLOC))
@@ -127,9 +140,14 @@ static bool klt_vmap_own(struct klt_scan *sc, unsigned long start,
 	raw_spin_unlock_irqrestore(&st->lock, flags);
 	if (!size)
 		return false;
-	span = next > start ? next - start : next;
-	return PAGE_ALIGNED(span) && span >= PAGE_ALIGN(size) + PAGE_SIZE &&
-	       span <= ALIGN(size, PMD_SIZE) + PAGE_SIZE;
+	if (next > start)
+		next -= start;		/* vmap_area's end: its size */
+	if (next != PAGE_ALIGN(size) + PAGE_SIZE &&
+	    next != ALIGN(size, PMD_SIZE) + PAGE_SIZE)
+		return false;
+	if (w[i + 1] > start)
+		return klt_list_node(w, i + 5, nwords, from);
+	return (w[i + 2] & VM_ALLOC) && w[i + 3] >= PAGE_OFFSET;
 }
 
 static inline bool klt_maybe_vmap_start(unsigned long v)
@@ -137,23 +155,16 @@ static inline bool klt_maybe_vmap_start(unsigned long v)
 	return PAGE_ALIGNED(v) && v >= VMALLOC_START && v < VMALLOC_END;
 }
 
-static bool klt_kptr_or_null(unsigned long v)
-{
-	return !v || virt_addr_valid((void *)v);
-}
-
 static noinline bool klt_vmap_bookkeeping(struct klt_scan *sc,
 					  const unsigned long *w,
-					  unsigned int i, unsigned int nwords)
+					  unsigned int i, unsigned int nwords,
+					  unsigned long from)
 {
-	if (i + 1 < nwords && klt_vmap_own(sc, w[i], w[i + 1]))
+	if (klt_vmap_own(sc, w, i, nwords, from))
 		return true;
-	/* va_start, va_end, rb_node (parent and colour, right, left), list */
-	return i >= 1 && i + 5 < nwords && klt_maybe_vmap_start(w[i - 1]) &&
-	       w[i - 1] < w[i] && klt_kptr_or_null(w[i + 1] & ~1UL) &&
-	       klt_kptr_or_null(w[i + 2]) && klt_kptr_or_null(w[i + 3]) &&
-	       w[i + 4] && klt_kptr_or_null(w[i + 4]) &&
-	       w[i + 5] && klt_kptr_or_null(w[i + 5]);
+	/* The area below: va_start, va_end (this word), rb_node, list */
+	return i >= 1 && klt_maybe_vmap_start(w[i - 1]) && w[i - 1] < w[i] &&
+	       klt_list_node(w, i + 4, nwords, from);
 }
 
 /* Collect the words of @w that fall inside a tracked object's range. */
@@ -172,7 +183,7 @@ void klt_scan_words(struct klt_scan *sc, const unsigned long *w,
 		if (skip && test_bit(i, skip))
 			continue;
 		if (unlikely(klt_maybe_vmap_start(w[i])) &&
-		    klt_vmap_bookkeeping(sc, w, i, nwords))
+		    klt_vmap_bookkeeping(sc, w, i, nwords, from))
 			continue;
 		if (static_branch_unlikely(&klt_why_key))
 			klt_why(sc, v, from + i * sizeof(long));
@@ -232,6 +243,9 @@ void klt_drain(struct klt_scan *sc)
 		}
 		addr = klt_obj_addr(obj);
 		size = obj->size;
+		/* The whole last page: vrealloc() may grow an area in place. */
+		if ((obj->flags & KLT_F_VMALLOC) && size <= U32_MAX - PAGE_SIZE)
+			size = PAGE_ALIGN(size);
 		sc->self_enc = obj->enc_addr;
 		raw_spin_unlock_irqrestore(&st->lock, flags);
 

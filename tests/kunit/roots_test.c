@@ -81,7 +81,8 @@ static void roots_poisoned_offline_skipped(struct kunit *test)
  * The pages of a tracked vmalloc area are scanned when it is reached, not
  * as roots: while mapped where they were found and the area recorded.
  * The list of them holds no address a scan could match; an area found
- * unmapped was freed unseen, and its record goes.
+ * unmapped, or with another first page, was freed unseen, and its record
+ * goes.
  */
 static void roots_vmalloc_pages(struct kunit *test)
 {
@@ -96,10 +97,17 @@ static void roots_vmalloc_pages(struct kunit *test)
 	obj = kt_ins(test, (unsigned long)area, 3 * PAGE_SIZE - 10, NULL);
 	KUNIT_ASSERT_NOT_NULL(test, obj);
 	obj->flags |= KLT_F_VMALLOC;
+	obj->enc_cache = klt_enc((unsigned long)vmalloc_to_page(area));
 	obj = kt_ins(test, (unsigned long)gone, 100, NULL);
 	KUNIT_ASSERT_NOT_NULL(test, obj);
 	obj->flags |= KLT_F_VMALLOC;
+	obj->enc_cache = klt_enc((unsigned long)vmalloc_to_page(gone));
 	vfree(gone);
+	/* Recorded with another first page: the area was replaced unseen. */
+	obj = kt_ins(test, (unsigned long)other, 100, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	obj->flags |= KLT_F_VMALLOC;
+	obj->enc_cache = klt_enc((unsigned long)vmalloc_to_page(area));
 
 	klt_vpages_find(sc);
 	KUNIT_EXPECT_EQ(test, sc->nvpages, 3U);
@@ -117,6 +125,7 @@ static void roots_vmalloc_pages(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, klt_page_kind(sc, vmalloc_to_pfn(other), &span),
 			KLT_PAGE_ROOT);
 	KUNIT_EXPECT_NULL(test, kt_lookup(test, (unsigned long)gone));
+	KUNIT_EXPECT_NULL(test, kt_lookup(test, (unsigned long)other));
 	/* Freed since the list was made: a root again. */
 	kt_erase(test, (unsigned long)area);
 	KUNIT_EXPECT_FALSE(test, klt_vmalloc_page(sc, vmalloc_to_pfn(area)));

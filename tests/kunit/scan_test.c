@@ -144,8 +144,10 @@ static void scan_freed_not_reported(struct kunit *test)
 #define VA	1UL
 #define VA_SIZE	(3 * PAGE_SIZE + 100)
 
-static int vmap_kind(struct kunit *test, unsigned long *roots, void ***child)
+static int vmap_kind(struct kunit *test, unsigned long *roots, int list_at,
+		     void ***child)
 {
+	struct list_head *node = kunit_kzalloc(test, sizeof(*node), GFP_KERNEL);
 	void *area = vmalloc(VA_SIZE);
 	struct klt_scan_result res;
 	struct klt_object *obj;
@@ -166,6 +168,12 @@ static int vmap_kind(struct kunit *test, unsigned long *roots, void ***child)
 		else if (roots[i] >= 16 && roots[i] < 32)	/* pages above */
 			roots[i] = (unsigned long)area + (roots[i] - 16) * PAGE_SIZE;
 	}
+	/* A list node whose next entry points back to it. */
+	KUNIT_ASSERT_NOT_NULL(test, node);
+	if (list_at >= 0) {
+		roots[list_at] = (unsigned long)node;
+		node->prev = (struct list_head *)&roots[list_at];
+	}
 	kt_scan_once(test, (void **)roots, 8, 0, &res);
 	kt_scan_once(test, (void **)roots, 8, 0, &res);
 	kind = kt_kind(test, area);
@@ -182,32 +190,38 @@ static int vmap_kind(struct kunit *test, unsigned long *roots, void ***child)
 
 /*
  * The kernel's records of a vmalloc area are not references to it: the
- * vm_struct (next, addr, size with the guard page, flags), its vmap_area
- * (start, end, rb_node), and the vmap_area below, which ends where it
- * starts. The same words with anything else around them are.
+ * vm_struct (next, addr, size with the guard page, VM_ALLOC, the page
+ * array), its vmap_area (start, end, rb_node, a list node that its next
+ * entry points back to), and the vmap_area below, which ends where it
+ * starts. The same words with anything else around them are references:
+ * a buffer and its size, two adjacent areas side by side, a list_head
+ * that is not linked back, a size the area cannot have.
  */
 static void scan_vmap_bookkeeping(struct kunit *test)
 {
 	/* Any address in the direct map, as the tree's and list's are. */
-	unsigned long list = (unsigned long)kunit_kzalloc(test, 64, GFP_KERNEL);
-	unsigned long vm[8] = { 0, VA, 5 * PAGE_SIZE, 0x22 };
-	/* vmap_area's end: the start plus the size with the guard page */
-	unsigned long own[8] = { VA, 16 + 5, list | 1, 0, 0, list, list };
-	unsigned long below[8] = { 3, VA, list, 0, list, list, list };
+	unsigned long k = (unsigned long)kunit_kzalloc(test, 64, GFP_KERNEL);
+	unsigned long vm[8] = { 0, VA, 5 * PAGE_SIZE, 0x22, k };
+	unsigned long own[8] = { VA, 16 + 5, k | 1, 0, 0, 0, k };
+	unsigned long below[8] = { 3, VA, k, 0, 0, 0, k };
+	unsigned long vm_noalloc[8] = { 0, VA, 5 * PAGE_SIZE, 0x20, k };
+	unsigned long adjacent[8] = { VA, 16 + 5, k | 1, 0, 0, k, k };
+	unsigned long struct_below[8] = { 3, VA, k, 0, k, k, k };
 	unsigned long buf[8] = { VA, VA_SIZE, 0x22 };
-	unsigned long bufs[8] = { 3, VA, 0x70, 0x80, 0x90, 0xa0, 0xb0 };
-	unsigned long big[8] = { 0, VA, 9 * PAGE_SIZE, 0x22 };
+	unsigned long big[8] = { 0, VA, 0, 0x22, k };
 	void **child;
 
-	KUNIT_EXPECT_EQ(test, vmap_kind(test, vm, &child), DIRECT);
-	KUNIT_EXPECT_EQ(test, vmap_kind(test, own, &child), DIRECT);
-	KUNIT_EXPECT_EQ(test, vmap_kind(test, below, &child), DIRECT);
-	/* A buffer and its requested size, two buffers: references. */
-	KUNIT_EXPECT_EQ(test, vmap_kind(test, buf, &child), NOT_LEAK);
-	KUNIT_EXPECT_EQ(test, vmap_kind(test, bufs, &child), NOT_LEAK);
-	/* A size the area cannot have (more than a PMD over) is not its own. */
+	KUNIT_EXPECT_EQ(test, vmap_kind(test, vm, -1, &child), DIRECT);
+	KUNIT_EXPECT_EQ(test, vmap_kind(test, own, 5, &child), DIRECT);
+	KUNIT_EXPECT_EQ(test, vmap_kind(test, below, 5, &child), DIRECT);
+	KUNIT_EXPECT_EQ(test, vmap_kind(test, vm_noalloc, -1, &child), NOT_LEAK);
+	KUNIT_EXPECT_EQ(test, vmap_kind(test, adjacent, -1, &child), NOT_LEAK);
+	KUNIT_EXPECT_EQ(test, vmap_kind(test, struct_below, -1, &child),
+			NOT_LEAK);
+	KUNIT_EXPECT_EQ(test, vmap_kind(test, buf, -1, &child), NOT_LEAK);
+	/* More than a PMD over: not a size the area can have. */
 	big[2] = ALIGN(VA_SIZE, PMD_SIZE) + 2 * PAGE_SIZE;
-	KUNIT_EXPECT_EQ(test, vmap_kind(test, big, &child), NOT_LEAK);
+	KUNIT_EXPECT_EQ(test, vmap_kind(test, big, -1, &child), NOT_LEAK);
 }
 
 static struct kunit_case klt_scan_cases[] = {

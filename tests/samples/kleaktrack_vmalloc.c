@@ -16,7 +16,11 @@
  * and decoys, referenced until the unload: a kmalloc object held from
  * the module's bss (decoy_obj) points into the middle of a vmalloc area
  * (decoy_area), whose second page points to decoy_child. At the unload
- * they become a direct leak and two indirect ones.
+ * they become a direct leak and two indirect ones. Two areas allocated
+ * back to back, a few pages apart or adjacent, are held side by side from
+ * the bss (decoy_pair), as a driver keeps two buffers: the second pointer
+ * after the first is not the vmalloc layer's record of the first area's
+ * end, whatever the distance.
  *
  * Each logs "kleaktrack_vmalloc: <what> at 0x<address>".
  */
@@ -27,6 +31,7 @@
 #include <linux/vmalloc.h>
 
 static void **decoy_holder;
+static void *decoy_pair[2];
 static void *timer_area;
 static struct timer_list vm_timer;
 static DECLARE_COMPLETION(vm_timer_done);
@@ -110,6 +115,10 @@ static noinline void vm_decoys(void)
 	tell("decoy_obj", decoy_holder);
 	tell("decoy_area", area);
 	tell("decoy_child", child);
+	decoy_pair[0] = fill(vmalloc(2 * PAGE_SIZE), 2 * PAGE_SIZE, NULL, 0);
+	decoy_pair[1] = fill(vmalloc(2 * PAGE_SIZE), 2 * PAGE_SIZE, NULL, 0);
+	tell("decoy_pair", decoy_pair[0]);
+	tell("decoy_pair", decoy_pair[1]);
 }
 
 static int __init vm_init(void)
@@ -127,6 +136,8 @@ static void __exit vm_exit(void)
 	del_timer_sync(&vm_timer);
 	/* Read, or the compiler drops the stores to it: the decoys leak now. */
 	tell("dropping decoy_obj", decoy_holder);
+	tell("dropping decoy_pair", decoy_pair[0]);
+	tell("dropping decoy_pair", decoy_pair[1]);
 }
 
 module_init(vm_init);
