@@ -89,10 +89,12 @@ static void modnames_loaded_live_gone(struct kunit *test)
 	struct fake_module *f = fake_module(test);
 	unsigned long core = (unsigned long)f->core;
 	unsigned long init = (unsigned long)f->init;
-	unsigned long born = jiffies;
 	char buf[KSYM_SYMBOL_LEN], raw[KSYM_SYMBOL_LEN];
+	unsigned long born;
 
 	klt_module_event(NULL, MODULE_STATE_COMING, &f->mod);
+	/* After the load: a tick between the two would make it older. */
+	born = jiffies;
 	/* While loaded, %pS as always. */
 	name_of(core + 0x120, born, buf);
 	scnprintf(raw, sizeof(raw), "%pS", (void *)(core + 0x120));

@@ -76,7 +76,7 @@ debian-6.1-cloud:load-unload leaks idle kleakctl
 debian-6.12-cloud:load-unload leaks idle kleakctl
 debian-6.12-rt:load-unload leaks idle kleakctl
 debug:load-unload leaks idle tombstones kunit kmemleak-compat unload-names vmalloc
-debug-rt:load-unload leaks idle tombstones kmemleak-compat vmalloc
+debug-rt:load-unload leaks idle tombstones kmemleak-compat
 kunit:kunit
 "
 run_matrix() {
