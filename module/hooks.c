@@ -640,9 +640,7 @@ static struct klt_object *klt_varea(struct klt_store *st, unsigned long addr)
 {
 	struct klt_object *obj = klt_store_lookup(st, addr);
 
-	if (!obj || klt_obj_addr(obj) != addr ||
-	    (obj->flags & (KLT_F_LIVE | KLT_F_VMALLOC)) !=
-	    (KLT_F_LIVE | KLT_F_VMALLOC))
+	if (!obj || klt_obj_addr(obj) != addr || !klt_obj_live_area(obj))
 		return NULL;
 	return obj;
 }

@@ -289,6 +289,13 @@ static inline unsigned long klt_obj_addr(const struct klt_object *obj)
 	return klt_dec(obj->enc_addr);
 }
 
+/* A vmalloc area still recorded (a freed one leaves no tombstone). */
+static inline bool klt_obj_live_area(const struct klt_object *obj)
+{
+	return (obj->flags & (KLT_F_LIVE | KLT_F_VMALLOC)) ==
+	       (KLT_F_LIVE | KLT_F_VMALLOC);
+}
+
 /*
  * The scanner, split by concern: scan.c (the marking engine and the entry
  * points), roots.c (the RAM and memmap walk: what is and is not a root),

@@ -298,8 +298,7 @@ static unsigned int klt_vareas(struct klt_store *st, unsigned long *cursor,
 	for (; obj && n < max && klt_obj_addr(obj) < VMALLOC_END;
 	     obj = klt_store_next(obj)) {
 		*cursor = klt_obj_addr(obj) + 1;
-		if ((obj->flags & (KLT_F_LIVE | KLT_F_VMALLOC)) !=
-		    (KLT_F_LIVE | KLT_F_VMALLOC))
+		if (!klt_obj_live_area(obj))
 			continue;
 		notes[n].enc = obj->enc_addr;
 		notes[n].enc_page = obj->enc_cache;
@@ -427,8 +426,7 @@ bool klt_vmalloc_page(struct klt_scan *sc, unsigned long pfn)
 		return false;
 	raw_spin_lock_irqsave(&sc->st->lock, flags);
 	obj = klt_store_lookup(sc->st, addr);
-	ours = obj && (obj->flags & (KLT_F_LIVE | KLT_F_VMALLOC)) ==
-		      (KLT_F_LIVE | KLT_F_VMALLOC);
+	ours = obj && klt_obj_live_area(obj);
 	raw_spin_unlock_irqrestore(&sc->st->lock, flags);
 	return ours;
 }
