@@ -4,10 +4,12 @@
  * kfree and kmem_cache_free, and a kprobe on kmem_cache_free_bulk (the
  * kfree_rcu batch path and the skb caches free there without a
  * tracepoint), and a kretprobe that only brackets kmem_cache_alloc_bulk
- * (see klt_hooks_all_recorded()). The probes run in any context with
- * preemption off: they only unwind the stack, save it in the stack depot
- * (see klt_depot_save()), and touch the store under its raw spinlock. They
- * never call the slab allocator, so they cannot recurse into themselves.
+ * (see klt_hooks_all_recorded()); kretprobes on the vmalloc API and
+ * kprobes on its frees; the percpu tracepoints, found by name. The probes
+ * run in any context with preemption off: they only unwind the stack,
+ * save it in the stack depot (see klt_depot_save()), and touch the store
+ * under its raw spinlock. They never call the slab allocator, so they
+ * cannot recurse into themselves.
  */
 #define pr_fmt(fmt) "kleaktrack: " fmt
 
@@ -256,10 +258,24 @@ static __always_inline bool klt_wanted(const void *ptr)
 	return false;
 }
 
+/* The cookie ranges only widen, as the store's bounds do; lock held. */
+static void klt_pcpu_widen(struct klt_store *st, unsigned long addr,
+			   size_t size)
+{
+	unsigned long cookie = addr - klt_pcpu_off();
+	unsigned int r = klt_pcpu_range(addr);
+
+	if (st->pcpu_hi[r] == st->pcpu_lo[r] || cookie < st->pcpu_lo[r])
+		st->pcpu_lo[r] = cookie;
+	if (cookie + size > st->pcpu_hi[r])
+		st->pcpu_hi[r] = cookie + size;
+}
+
 /*
  * Fill in the record of a new object at klt_dec(@enc) under the store
  * lock. @kind is 0 for slab memory, with @enc_cache its cache (encoded,
- * 0 for kmalloc); or KLT_F_VMALLOC, with @enc_cache the area's first page.
+ * 0 for kmalloc); KLT_F_VMALLOC, with @enc_cache the area's first page;
+ * or KLT_F_PERCPU, at the first copy, with @enc_cache 0.
  */
 static __always_inline void klt_insert(unsigned long enc, size_t size,
 				       unsigned long enc_cache, u32 stack,
@@ -295,6 +311,8 @@ static __always_inline void klt_insert(unsigned long enc, size_t size,
 		else
 			strscpy(obj->comm, in_serving_softirq() ? "softirq" :
 				"hardirq", TASK_COMM_LEN);
+		if (kind == KLT_F_PERCPU)
+			klt_pcpu_widen(st, klt_dec(enc), size);
 	}
 	raw_spin_unlock_irqrestore(&st->lock, flags);
 
@@ -787,6 +805,132 @@ static void klt_vmalloc_register(void)
 			missing);
 }
 
+/*
+ * Per-CPU allocations, through the percpu tracepoints. The kernel does not
+ * export them to modules, so they are found by name among its own. The
+ * allocation event comes after the area was zeroed on every CPU, outside
+ * pcpu_lock, in the caller's context (atomic for alloc_percpu_gfp() with
+ * GFP_NOWAIT); the free event under pcpu_lock with interrupts off, before
+ * the area can be handed out again. A module's static per-CPU area
+ * (reserved) is not recorded: it is a root while the module is loaded,
+ * and modnames.c forgets it at the unload. A freed allocation leaves a
+ * tombstone: its copies keep what they held, and are not roots (roots.c).
+ */
+static struct tracepoint *klt_tp_pcpu_alloc, *klt_tp_pcpu_free;
+static unsigned long klt_iter_pcpu_alloc;
+static bool klt_pcpu_probed;
+
+static void klt_find_tracepoint(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "percpu_alloc_percpu"))
+		klt_tp_pcpu_alloc = tp;
+	else if (!strcmp(tp->name, "percpu_free_percpu"))
+		klt_tp_pcpu_free = tp;
+}
+
+static noinline void klt_record_percpu(unsigned long call_site,
+				       unsigned long enc, size_t size)
+{
+	u32 stack;
+
+	if (within_module(call_site, THIS_MODULE))
+		return;
+	stack = klt_save_stack(klt_iter_pcpu_alloc);
+	klt_insert(enc, size, 0, stack, KLT_F_PERCPU);
+}
+
+static void klt_probe_pcpu_alloc(void *data, unsigned long call_site,
+				 bool reserved, bool is_atomic, size_t size,
+				 size_t align, void *base_addr, int off,
+				 void __percpu *ptr, size_t bytes_alloc,
+				 gfp_t gfp)
+{
+	void *first;
+
+	if (reserved || !ptr)
+		return;
+	first = per_cpu_ptr(ptr, cpumask_first(cpu_possible_mask));
+	if (klt_wanted(first))
+		klt_record_percpu(call_site, klt_enc((unsigned long)first), size);
+}
+
+/*
+ * A tombstone in a vmalloc'd chunk keeps the page of its first copy, for
+ * the chunk may be freed and its address space given to other memory;
+ * roots.c trusts it only while that page is still mapped there.
+ */
+static noinline void klt_pforget_locked(unsigned long addr, struct page *page)
+{
+	struct klt_store *st = &klt_store;
+	struct klt_object *obj;
+	unsigned long flags;
+	bool found = false;
+
+	raw_spin_lock_irqsave(&st->lock, flags);
+	obj = klt_store_lookup(st, addr);
+	if (obj && klt_obj_addr(obj) == addr &&
+	    (obj->flags & (KLT_F_LIVE | KLT_F_PERCPU)) ==
+	    (KLT_F_LIVE | KLT_F_PERCPU)) {
+		found = true;
+		klt_store_erase(st, addr);
+		obj->enc_cache = page ? klt_enc((unsigned long)page) : 0;
+	}
+	raw_spin_unlock_irqrestore(&st->lock, flags);
+	if (!found)
+		klt_stat_inc(st, KLT_STAT_UNKNOWN_FREES);
+}
+
+static void klt_probe_pcpu_free(void *data, void *base_addr, int off,
+				void __percpu *ptr)
+{
+	unsigned long first;
+
+	if (!ptr)
+		return;
+	first = (unsigned long)per_cpu_ptr(ptr,
+					   cpumask_first(cpu_possible_mask));
+	if (klt_may_hold(first))
+		klt_pforget_locked(first, klt_pcpu_range(first) ?
+				   vmalloc_to_page((void *)first) : NULL);
+}
+
+/* Not fatal: without it per-CPU allocations stay roots, as before. */
+static void klt_percpu_register(void)
+{
+	for_each_kernel_tracepoint(klt_find_tracepoint, NULL);
+	if (!klt_tp_pcpu_alloc || !klt_tp_pcpu_free) {
+		pr_warn("no percpu tracepoints: per-CPU allocations are not tracked\n");
+		return;
+	}
+	klt_iter_pcpu_alloc = (unsigned long)klt_tp_pcpu_alloc->iterator;
+	/* The free first: a record must never outlive its allocation. */
+	if (tracepoint_probe_register(klt_tp_pcpu_free, klt_probe_pcpu_free,
+				      NULL))
+		goto fail;
+	if (tracepoint_probe_register(klt_tp_pcpu_alloc, klt_probe_pcpu_alloc,
+				      NULL)) {
+		tracepoint_probe_unregister(klt_tp_pcpu_free,
+					    klt_probe_pcpu_free, NULL);
+		goto fail;
+	}
+	klt_pcpu_probed = true;
+	return;
+fail:
+	pr_warn("cannot probe the percpu tracepoints: per-CPU allocations are not tracked\n");
+}
+
+/* The caller waits for the probes in flight. */
+static void klt_percpu_unregister(void)
+{
+	if (!klt_pcpu_probed)
+		return;
+	tracepoint_probe_unregister(klt_tp_pcpu_alloc, klt_probe_pcpu_alloc,
+				    NULL);
+	tracepoint_probe_unregister(klt_tp_pcpu_free, klt_probe_pcpu_free,
+				    NULL);
+	klt_pcpu_probed = false;
+}
+
 /* vmalloc areas the probes missed (all their instances in use). */
 unsigned long klt_hooks_vmalloc_missed(void)
 {
@@ -902,6 +1046,7 @@ int klt_hooks_register(void)
 		klt_alloc_bulk_probed = true;
 	}
 	klt_vmalloc_register();
+	klt_percpu_register();
 	return 0;
 
 err_cache_alloc:
@@ -923,6 +1068,7 @@ err_live:
 
 void klt_hooks_unregister(void)
 {
+	klt_percpu_unregister();
 	klt_vmalloc_unregister();
 	if (klt_alloc_bulk_probed)
 		unregister_kretprobe(&klt_alloc_bulk_rp);

@@ -85,6 +85,8 @@
 #include <linux/kernel.h>
 #include <linux/atomic.h>
 #include <linux/percpu.h>
+#include <linux/cpumask.h>
+#include <linux/mm.h>
 #include <linux/hash.h>
 #include <linux/seq_file.h>
 #include <linux/jump_label.h>
@@ -144,7 +146,38 @@ enum {
 	KLT_F_REPORTED	= BIT(10),	/* counted as new once already */
 	KLT_F_CLEARED	= BIT(11),	/* "clear": never report again */
 	KLT_F_VMALLOC	= BIT(12),	/* a vmalloc area, not slab memory */
+	KLT_F_PERCPU	= BIT(13),	/* a per-CPU allocation (klt_pcpu_off()) */
 };
+
+/*
+ * A per-CPU allocation is recorded at its first possible CPU's copy, a
+ * real address the store can order with the others; what holds it holds
+ * its cookie (the __percpu pointer), that address less klt_pcpu_off().
+ * Its other copies are per_cpu_offset() apart. On x86-64 the offset of
+ * CPU 0 is that of the first chunk's unit 0, so cookies are small
+ * numbers (first chunk) or values far below the kernel's half (the
+ * vmalloc'd chunks): never a kernel address.
+ */
+static inline unsigned long klt_pcpu_off(void)
+{
+	return per_cpu_offset(cpumask_first(cpu_possible_mask));
+}
+
+/* CPU @cpu's copy of the per-CPU allocation recorded at @addr. */
+static inline unsigned long klt_pcpu_copy(unsigned long addr, int cpu)
+{
+	return addr - klt_pcpu_off() + per_cpu_offset(cpu);
+}
+
+/*
+ * Which of the store's two cookie ranges a per-CPU record at @addr widens:
+ * the first chunk's (in the direct map) or the vmalloc'd chunks', far
+ * apart, so that the scan's test stays two narrow ranges.
+ */
+static inline unsigned int klt_pcpu_range(unsigned long addr)
+{
+	return is_vmalloc_addr((void *)addr);
+}
 
 /*
  * One tracked object: 96 bytes on x86-64 (kmemleak's is ~168). Indexes
@@ -247,6 +280,7 @@ struct klt_store {
 	u32 serial;
 	u64 live_bytes;
 	unsigned long enc_min, enc_max;	/* encoded bounds of all objects */
+	unsigned long pcpu_lo[2], pcpu_hi[2];	/* per-CPU cookies, by range */
 	u16 gen;			/* last scan generation */
 	struct klt_stats __percpu *stats;
 };
@@ -287,6 +321,14 @@ void klt_page_free(void *addr);
 static inline unsigned long klt_obj_addr(const struct klt_object *obj)
 {
 	return klt_dec(obj->enc_addr);
+}
+
+/* The address a report shows: a per-CPU allocation's is its cookie. */
+static inline unsigned long klt_obj_shown(const struct klt_object *obj)
+{
+	if (obj->flags & KLT_F_PERCPU)
+		return klt_obj_addr(obj) - klt_pcpu_off();
+	return klt_obj_addr(obj);
 }
 
 /* A vmalloc area still recorded (a freed one leaves no tombstone). */
@@ -337,6 +379,17 @@ struct klt_vpage {
 /* Past this many pages (1 GiB) the areas' pages stay roots. */
 #define KLT_VPAGES_MAX	BIT(18)
 
+/*
+ * The part of one page that holds a copy of a tracked per-CPU allocation
+ * (or, in the first chunk, of a freed one): not a root.
+ */
+struct klt_prange {
+	unsigned long pfn;
+	u16 start, end;			/* bytes in the page, end excluded */
+};
+
+#define KLT_PRANGES_MAX	BIT(18)
+
 struct klt_scan;
 /* What a candidate pointer to a live object does: NULL marks it gray. */
 typedef void (*klt_visit_fn)(struct klt_scan *sc, struct klt_object *obj);
@@ -356,6 +409,8 @@ struct klt_scan {
 	klt_visit_fn visit;
 	unsigned long self_enc;		/* object being scanned */
 	unsigned long lo, hi;		/* encoded bounds of the store */
+	unsigned long pcpu_lo[2], pcpu_len[2];	/* per-CPU cookies recorded */
+	unsigned long pcpu_off;		/* klt_pcpu_off() */
 	unsigned long since_resched;
 	DECLARE_BITMAP(skip, KLT_WORDS);	/* words of a page not to scan */
 	struct klt_scan_result res;
@@ -375,6 +430,8 @@ struct klt_scan {
 	unsigned int npcpu_gone;
 	struct klt_vpage *vpages;	/* sorted by pfn */
 	unsigned int nvpages;
+	struct klt_prange *pranges;	/* sorted by pfn */
+	unsigned int npranges;
 	struct klt_walk_stats {
 		unsigned long ram_pages;	/* online pages walked */
 		unsigned long root_pages;	/* read as roots, not slab */
@@ -432,6 +489,9 @@ void klt_scan_pfn(struct klt_scan *sc, unsigned long pfn, bool objects);
 bool klt_skip_pcpu_gone(struct klt_scan *sc, unsigned long addr);
 void klt_vpages_find(struct klt_scan *sc);
 bool klt_vmalloc_page(struct klt_scan *sc, unsigned long pfn);
+void klt_pranges_find(struct klt_scan *sc);
+bool klt_skip_pranges(struct klt_scan *sc, unsigned long pfn,
+		      unsigned long addr, bool fresh);
 const struct klt_range *klt_in_memmap(struct klt_scan *sc, unsigned long pfn);
 
 /* stacks.c: the stacks, and since when each task has been asleep */

@@ -51,9 +51,35 @@ unknown:
 	return buf;
 }
 
+/* The address a report shows for the holder @enc_parent. */
+static unsigned long klt_holder_shown(struct klt_store *st,
+				      unsigned long enc_parent)
+{
+	unsigned long addr = klt_dec(enc_parent), flags;
+	struct klt_object *obj;
+
+	raw_spin_lock_irqsave(&st->lock, flags);
+	obj = klt_store_lookup(st, addr);
+	if (obj && obj->enc_addr == enc_parent)
+		addr = klt_obj_shown(obj);
+	raw_spin_unlock_irqrestore(&st->lock, flags);
+	return addr;
+}
+
+static const char *klt_kind_name(const struct klt_object *o, char *buf,
+				 size_t len)
+{
+	if (o->flags & KLT_F_VMALLOC)
+		return KLT_CACHE_VMALLOC;
+	if (o->flags & KLT_F_PERCPU)
+		return KLT_CACHE_PERCPU;
+	return klt_cache_name(o->enc_cache, buf, len);
+}
+
 /*
  * Format one entry from a copy of its record into @buf; with @contents,
- * the hex dump of the object's first bytes.
+ * the hex dump of the object's first bytes (a per-CPU allocation's first
+ * copy). The address is kmemleak's "0x%08lx": a per-CPU cookie is short.
  */
 int klt_format_object(struct klt_store *st, struct klt_object *o,
 		      bool contents, char *buf, size_t len)
@@ -68,21 +94,21 @@ int klt_format_object(struct klt_store *st, struct klt_object *o,
 	int pos = 0;
 
 	pos += scnprintf(buf + pos, len - pos,
-			 "unreferenced object 0x%lx (size %u):\n", addr, o->size);
+			 "unreferenced object 0x%08lx (size %u):\n",
+			 klt_obj_shown(o), o->size);
 	pos += scnprintf(buf + pos, len - pos,
 			 "  comm \"%.*s\", pid %u, jiffies %lu\n",
 			 TASK_COMM_LEN, o->comm, (u32)o->pid,
 			 klt_obj_born(o));
 	if (o->flags & KLT_F_INDIRECT)
 		pos += scnprintf(buf + pos, len - pos,
-				 "  leak: " KLT_LEAK_INDIRECT " (held by 0x%lx)\n",
-				 klt_dec(o->enc_parent));
+				 "  leak: " KLT_LEAK_INDIRECT " (held by 0x%08lx)\n",
+				 klt_holder_shown(st, o->enc_parent));
 	else
 		pos += scnprintf(buf + pos, len - pos,
 				 "  leak: " KLT_LEAK_DIRECT "\n");
 	pos += scnprintf(buf + pos, len - pos, "  cache: %s\n",
-			 o->flags & KLT_F_VMALLOC ? KLT_CACHE_VMALLOC :
-			 klt_cache_name(o->enc_cache, cache, sizeof(cache)));
+			 klt_kind_name(o, cache, sizeof(cache)));
 	if (contents && n && !copy_from_kernel_nofault(dump, (void *)addr, n)) {
 		pos += scnprintf(buf + pos, len - pos,
 				 "  hex dump (first %zu bytes):\n", n);
@@ -120,6 +146,12 @@ bool klt_print_object(struct klt_store *st, unsigned long addr)
 
 	raw_spin_lock_irqsave(&st->lock, flags);
 	obj = klt_store_lookup(st, addr);
+	/* Else a per-CPU cookie: its first copy. */
+	if (!obj || !(obj->flags & KLT_F_LIVE)) {
+		obj = klt_store_lookup(st, addr + klt_pcpu_off());
+		if (obj && !(obj->flags & KLT_F_PERCPU))
+			obj = NULL;
+	}
 	/* A tombstone's memory is free: not an object to dump. */
 	if (obj && (obj->flags & KLT_F_LIVE)) {
 		snap = *obj;
@@ -137,7 +169,7 @@ bool klt_print_object(struct klt_store *st, unsigned long addr)
 	if (!(snap.flags & KLT_F_LEAK))
 		snap.flags &= ~KLT_F_INDIRECT;
 	klt_format_object(st, &snap, true, buf, PAGE_SIZE);
-	pr_info("object 0x%lx (%s):\n", klt_obj_addr(&snap),
+	pr_info("object 0x%08lx (%s):\n", klt_obj_shown(&snap),
 		snap.flags & KLT_F_LEAK ? "suspected leak" : "referenced");
 	for (p = buf; (line = strsep(&p, "\n")) && *line; )
 		pr_info("%s\n", line);

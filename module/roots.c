@@ -432,18 +432,197 @@ bool klt_vmalloc_page(struct klt_scan *sc, unsigned long pfn)
 }
 
 /*
+ * The copies of per-CPU allocations, found at the start of a scan: the
+ * RAM walk meets them in root pages (the first chunk is reserved memory,
+ * the other chunks' pages are the percpu allocator's), where they would
+ * hold what they reference. A tracked allocation's copies are scanned when
+ * it is reached; a freed one's hold stale pointers and are not scanned at
+ * all, but only while every allocation is being recorded (a tombstone may
+ * else lie under an allocation nobody recorded) and, in a vmalloc'd chunk,
+ * while its first copy's page is still mapped where it was at the free:
+ * the chunk may have been freed since and its address space reused. The
+ * list holds pfns and offsets only. Past KLT_PRANGES_MAX pieces, the rest
+ * stay roots.
+ */
+struct klt_pnote {
+	unsigned long addr;
+	unsigned long enc_page;		/* a tombstone's first page, or 0 */
+	u32 size;
+};
+
+struct klt_pwalk {
+	struct klt_scan *sc;
+	struct klt_pnote *notes;
+	unsigned int n, cap;
+	bool tombstones;
+};
+
+static bool klt_pnote_one(struct klt_object *obj, u32 idx, void *arg)
+{
+	struct klt_pwalk *pw = arg;
+
+	if (!(obj->flags & KLT_F_PERCPU) || pw->n == KLT_WALK_BATCH)
+		return true;
+	if (!(obj->flags & KLT_F_LIVE) &&
+	    (!pw->tombstones ||
+	     (klt_pcpu_range(klt_obj_addr(obj)) && !obj->enc_cache)))
+		return true;
+	pw->notes[pw->n].addr = klt_obj_addr(obj);
+	pw->notes[pw->n].enc_page = obj->flags & KLT_F_LIVE ? 0 :
+				    obj->enc_cache;
+	pw->notes[pw->n].size = max(obj->size, 1U);
+	pw->n++;
+	return true;
+}
+
+/* Room for one more piece: the list doubles, up to KLT_PRANGES_MAX. */
+static bool klt_prange_room(struct klt_pwalk *pw)
+{
+	struct klt_scan *sc = pw->sc;
+	struct klt_prange *more;
+	unsigned int cap;
+
+	if (sc->npranges < pw->cap)
+		return true;
+	if (pw->cap == KLT_PRANGES_MAX)
+		return false;
+	cap = pw->cap ? 2 * pw->cap : PAGE_SIZE / sizeof(*more);
+	/* vmalloc() from here is not recorded: the caller is kleaktrack. */
+	more = vmalloc(array_size(cap, sizeof(*more)));
+	if (!more) {
+		pw->cap = KLT_PRANGES_MAX;	/* the rest stay roots */
+		return false;
+	}
+	if (sc->npranges)
+		memcpy(more, sc->pranges, sc->npranges * sizeof(*more));
+	vfree(sc->pranges);
+	sc->pranges = more;
+	pw->cap = cap;
+	return true;
+}
+
+/* The pieces of [a, a + size), page by page. */
+static void klt_prange_add(struct klt_pwalk *pw, unsigned long a, u32 size)
+{
+	struct klt_scan *sc = pw->sc;
+	unsigned long end = a + size;
+
+	while (a < end && klt_prange_room(pw)) {
+		unsigned long next = min(end, ALIGN(a + 1, PAGE_SIZE));
+		struct klt_prange *r = &sc->pranges[sc->npranges];
+		struct page *page = NULL;
+
+		if (is_vmalloc_addr((void *)a))
+			page = vmalloc_to_page((void *)a);
+		else if (virt_addr_valid((void *)a))
+			page = virt_to_page((void *)a);
+		if (page) {
+			r->pfn = page_to_pfn(page);
+			r->start = offset_in_page(a);
+			r->end = next - (a & PAGE_MASK);
+			sc->npranges++;
+		}
+		a = next;
+	}
+}
+
+static bool klt_pnotes_take(void *arg)
+{
+	struct klt_pwalk *pw = arg;
+	unsigned int i;
+	int cpu;
+
+	for (i = 0; i < pw->n; i++) {
+		const struct klt_pnote *pn = &pw->notes[i];
+
+		if (pn->enc_page && vmalloc_to_page((void *)pn->addr) !=
+		    (struct page *)klt_dec(pn->enc_page))
+			continue;
+		for_each_possible_cpu(cpu)
+			klt_prange_add(pw, klt_pcpu_copy(pn->addr, cpu),
+				       pn->size);
+	}
+	pw->n = 0;
+	return pw->sc->npranges < KLT_PRANGES_MAX;
+}
+
+static int klt_sort_prange(const void *a, const void *b)
+{
+	const struct klt_prange *x = a, *y = b;
+
+	return x->pfn < y->pfn ? -1 : x->pfn > y->pfn;
+}
+
+void klt_pranges_find(struct klt_scan *sc)
+{
+	struct klt_pwalk pw = {
+		.sc = sc,
+		.tombstones = klt_hooks_all_recorded(),
+	};
+
+	if (!sc->pcpu_len[0] && !sc->pcpu_len[1])
+		return;
+	pw.notes = klt_page_alloc(GFP_KERNEL);
+	if (!pw.notes)
+		return;
+	klt_store_walk(sc->st, KLT_WALK_BATCH, klt_pnote_one, klt_pnotes_take,
+		       &pw);
+	klt_pnotes_take(&pw);
+	sort(sc->pranges, sc->npranges, sizeof(*sc->pranges), klt_sort_prange,
+	     NULL);
+	klt_page_free(pw.notes);
+}
+
+/*
+ * Add to the skip map of the page @pfn, at @addr, the copies of per-CPU
+ * allocations in it, zeroing the map first with @fresh. Returns whether
+ * there were any.
+ */
+bool klt_skip_pranges(struct klt_scan *sc, unsigned long pfn,
+		      unsigned long addr, bool fresh)
+{
+	const struct klt_prange *r;
+	unsigned int lo = 0, hi = sc->npranges;
+
+	/* The first piece at or after @pfn. */
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (sc->pranges[mid].pfn < pfn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == sc->npranges || sc->pranges[lo].pfn != pfn)
+		return false;
+	if (fresh)
+		bitmap_zero(sc->skip, KLT_WORDS);
+	for (r = &sc->pranges[lo]; r < sc->pranges + sc->npranges &&
+	     r->pfn == pfn; r++)
+		klt_skip_span(sc, addr, addr + r->start, addr + r->end);
+	return true;
+}
+
+/*
  * One page as a root; with @objects, less the tracked objects in it, else
- * less the freed module per-CPU areas in it.
+ * less the freed module per-CPU areas and the per-CPU allocations in it.
  */
 void klt_scan_pfn(struct klt_scan *sc, unsigned long pfn, bool objects)
 {
 	unsigned long addr = (unsigned long)page_address(pfn_to_page(pfn));
 	const unsigned long *skip = NULL;
 
+	bool any;
+
 	if (copy_from_kernel_nofault(sc->buf, (void *)addr, PAGE_SIZE))
 		return;				/* not in the direct map */
-	if (objects ? klt_skip_tracked(sc, addr, NULL, false) :
-		      klt_skip_pcpu_gone(sc, addr))
+	if (objects) {
+		any = klt_skip_tracked(sc, addr, NULL, false);
+	} else {
+		any = klt_skip_pcpu_gone(sc, addr);
+		any = klt_skip_pranges(sc, pfn, addr, !any) || any;
+	}
+	if (any)
 		skip = sc->skip;
 	klt_scan_words(sc, sc->buf, KLT_WORDS, skip, addr);
 	sc->res.pages++;
@@ -541,6 +720,7 @@ void klt_roots_scan(struct klt_scan *sc)
 		sc->npcpu_gone = klt_pcpu_gone_ranges(sc->pcpu_gone,
 						      KLT_MEMMAP_MAX);
 	klt_vpages_find(sc);
+	klt_pranges_find(sc);
 	sc->walk.slab_in_use = klt_slab_in_use();
 	for_each_online_node(nid) {
 		pg_data_t *pgdat = NODE_DATA(nid);
@@ -558,6 +738,9 @@ void klt_roots_scan(struct klt_scan *sc)
 	vfree(sc->vpages);
 	sc->vpages = NULL;
 	sc->nvpages = 0;
+	vfree(sc->pranges);
+	sc->pranges = NULL;
+	sc->npranges = 0;
 	/* Slabs freed during the walk were in use at its start. */
 	sc->walk.slab_in_use = min(sc->walk.slab_in_use, klt_slab_in_use());
 }

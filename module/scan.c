@@ -25,6 +25,11 @@
 #include "kleaktrack.h"
 
 #define KLT_CAND_MAX	(PAGE_SIZE / sizeof(unsigned long))
+/*
+ * Set in a candidate translated from a per-CPU cookie: encoded kernel
+ * addresses have their top byte clear.
+ */
+#define KLT_CAND_COOKIE	BIT(63)
 
 static_assert(sizeof(struct klt_scan) <= PAGE_SIZE);
 
@@ -86,9 +91,14 @@ void klt_flush(struct klt_scan *sc)
 		return;
 	raw_spin_lock_irqsave(&st->lock, flags);
 	for (i = 0; i < sc->ncand; i++) {
-		struct klt_object *obj = klt_store_lookup(st, klt_dec(sc->cand[i]));
+		unsigned long v = sc->cand[i];
+		struct klt_object *obj;
 
+		obj = klt_store_lookup(st, klt_dec(v & ~KLT_CAND_COOKIE));
 		if (!obj || !(obj->flags & KLT_F_LIVE))
+			continue;
+		/* A cookie stands only for a per-CPU allocation. */
+		if ((v & KLT_CAND_COOKIE) && !(obj->flags & KLT_F_PERCPU))
 			continue;
 		if (likely(!sc->visit))
 			klt_mark(sc, obj);
@@ -173,20 +183,27 @@ void klt_scan_words(struct klt_scan *sc, const unsigned long *w,
 		    unsigned long from)
 {
 	unsigned long lo = sc->lo, hi = sc->hi;
+	unsigned long p0 = sc->pcpu_lo[0], n0 = sc->pcpu_len[0];
+	unsigned long p1 = sc->pcpu_lo[1], n1 = sc->pcpu_len[1];
 	unsigned int i;
 
 	for (i = 0; i < nwords; i++) {
 		unsigned long v = klt_enc(w[i]);
 
-		if (v < lo || v >= hi)
-			continue;
+		if (v < lo || v >= hi) {
+			/* A per-CPU cookie stands for its first copy. */
+			if (likely(w[i] - p0 >= n0 && w[i] - p1 >= n1))
+				continue;
+			v = klt_enc(w[i] + sc->pcpu_off) | KLT_CAND_COOKIE;
+		}
 		if (skip && test_bit(i, skip))
 			continue;
 		if (unlikely(klt_maybe_vmap_start(w[i])) &&
 		    klt_vmap_bookkeeping(sc, w, i, nwords, from))
 			continue;
 		if (static_branch_unlikely(&klt_why_key))
-			klt_why(sc, v, from + i * sizeof(long));
+			klt_why(sc, v & ~KLT_CAND_COOKIE,
+				from + i * sizeof(long));
 		sc->cand[sc->ncand++] = v;
 		if (sc->ncand == KLT_CAND_MAX)
 			klt_flush(sc);
@@ -221,6 +238,8 @@ void klt_drain(struct klt_scan *sc)
 		struct klt_object *obj;
 		unsigned long flags, addr;
 		u32 idx, size;
+		bool percpu;
+		int cpu;
 
 		klt_flush(sc);
 		raw_spin_lock_irqsave(&st->lock, flags);
@@ -246,10 +265,16 @@ void klt_drain(struct klt_scan *sc)
 		/* The whole last page: vrealloc() may grow an area in place. */
 		if ((obj->flags & KLT_F_VMALLOC) && size <= U32_MAX - PAGE_SIZE)
 			size = PAGE_ALIGN(size);
+		percpu = obj->flags & KLT_F_PERCPU;
 		sc->self_enc = obj->enc_addr;
 		raw_spin_unlock_irqrestore(&st->lock, flags);
 
-		klt_scan_range(sc, addr, size);
+		if (!percpu) {
+			klt_scan_range(sc, addr, size);
+			continue;
+		}
+		for_each_possible_cpu(cpu)
+			klt_scan_range(sc, klt_pcpu_copy(addr, cpu), size);
 	}
 }
 
@@ -309,7 +334,12 @@ struct klt_scan *klt_scan_begin(struct klt_store *st, unsigned long min_age,
 	sc->start = jiffies;
 	sc->lo = st->enc_min;
 	sc->hi = st->enc_max;
+	for (i = 0; i < 2; i++) {
+		sc->pcpu_lo[i] = st->pcpu_lo[i];
+		sc->pcpu_len[i] = st->pcpu_hi[i] - st->pcpu_lo[i];
+	}
 	raw_spin_unlock_irqrestore(&st->lock, flags);
+	sc->pcpu_off = klt_pcpu_off();
 	if (static_branch_unlikely(&klt_why_key))
 		klt_why_begin(sc);
 	return sc;
@@ -339,10 +369,9 @@ int klt_scan_ram(struct klt_scan *sc, bool scan_stacks)
  * kmemleak's checksum rule: a white object whose contents changed since
  * the last scan is in use; treat it as gray for this scan.
  */
-static u32 klt_checksum(struct klt_scan *sc, unsigned long addr, u32 size)
+static u32 klt_checksum_range(struct klt_scan *sc, u32 crc,
+			      unsigned long addr, u32 size)
 {
-	u32 crc = ~0U;
-
 	while (size) {
 		u32 n = min_t(u32, size, PAGE_SIZE - offset_in_page(addr));
 
@@ -351,6 +380,24 @@ static u32 klt_checksum(struct klt_scan *sc, unsigned long addr, u32 size)
 		crc = crc32_le(crc, (void *)sc->buf, n);
 		addr += n;
 		size -= n;
+	}
+	return crc;
+}
+
+/* A per-CPU allocation changes on any CPU: all its copies count. */
+static u32 klt_checksum(struct klt_scan *sc, unsigned long addr, u32 size,
+			bool percpu)
+{
+	u32 crc = ~0U;
+	int cpu;
+
+	if (!percpu)
+		return klt_checksum_range(sc, crc, addr, size);
+	for_each_possible_cpu(cpu) {
+		crc = klt_checksum_range(sc, crc, klt_pcpu_copy(addr, cpu),
+					 size);
+		if (!crc)
+			break;
 	}
 	return crc;
 }
@@ -374,6 +421,7 @@ static bool klt_new_root(struct klt_scan *sc, struct klt_object *obj)
 struct klt_sum {
 	unsigned long addr;
 	u32 size, serial;
+	bool percpu;
 };
 
 /* Under the lock: push new roots, note the white objects to checksum. */
@@ -391,6 +439,7 @@ static bool klt_sum_note(struct klt_object *obj, u32 idx, void *arg)
 		b[sc->nsum].addr = klt_obj_addr(obj);
 		b[sc->nsum].size = obj->size;
 		b[sc->nsum].serial = obj->serial;
+		b[sc->nsum].percpu = obj->flags & KLT_F_PERCPU;
 		sc->nsum++;
 	}
 	return true;
@@ -406,7 +455,7 @@ static bool klt_sum_batch(void *arg)
 	unsigned int i;
 
 	for (i = 0; i < sc->nsum; i++) {
-		u32 crc = klt_checksum(sc, b[i].addr, b[i].size);
+		u32 crc = klt_checksum(sc, b[i].addr, b[i].size, b[i].percpu);
 		struct klt_object *obj;
 
 		raw_spin_lock_irqsave(&st->lock, flags);

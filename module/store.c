@@ -437,7 +437,8 @@ bool klt_store_erase(struct klt_store *st, unsigned long addr)
 		} else if (key > obj->enc_addr) {
 			n = n->rb_right;
 		} else if (obj->flags & KLT_F_LIVE) {
-			obj->flags &= KLT_F_HELD;
+			/* A per-CPU tombstone stays one (roots.c). */
+			obj->flags &= KLT_F_HELD | KLT_F_PERCPU;
 			st->nr_live--;
 			st->live_bytes -= obj->size;
 			st->nr_freed++;

@@ -18,9 +18,11 @@
  *       [<ffffffffc0270123>] leaky_init+0x23/0x90 [leaky]
  *
  * "leak:" is "direct" or "indirect (held by 0x<addr>)". "cache:" names the
- * slab cache, "kmalloc", or "vmalloc" for a vmalloc area. Direct entries
- * come first, each class ordered by address. Entries are separated by
- * nothing; a reader splits on "unreferenced object".
+ * slab cache, "kmalloc", "vmalloc" for a vmalloc area or "percpu" for a
+ * per-CPU allocation, whose address is its __percpu cookie (kmemleak's
+ * too), printed as kmemleak prints it, with at least 8 digits. Direct
+ * entries come first, each class ordered by address. Entries are
+ * separated by nothing; a reader splits on "unreferenced object".
  */
 #ifndef _KLEAKTRACK_REPORT_H
 #define _KLEAKTRACK_REPORT_H
@@ -72,6 +74,7 @@
 #define KLT_LEAK_INDIRECT	"indirect"
 #define KLT_CACHE_KMALLOC	"kmalloc"
 #define KLT_CACHE_VMALLOC	"vmalloc"	/* a vmalloc area */
+#define KLT_CACHE_PERCPU	"percpu"	/* a per-CPU allocation */
 #define KLT_HEX_DUMP_MAX	32
 
 /* Command words written to the debugfs file (kmemleak's, plus track=). */

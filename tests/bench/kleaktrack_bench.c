@@ -8,6 +8,7 @@
  *   kmalloc ITERS THREADS  kmalloc+kfree pairs of mixed sizes (8 B - 4 KiB)
  *   cache ITERS THREADS    kmem_cache_alloc+kmem_cache_free pairs
  *   vmalloc ITERS THREADS  vmalloc+vfree pairs of 1 to 4 pages
+ *   percpu ITERS THREADS   alloc_percpu+free_percpu pairs of 8 to 64 B
  *   hold N                 keep N more live objects (16 - 256 B), referenced
  *                          from vmalloc'd arrays so that they are no leaks
  *   release                free every held object
@@ -28,6 +29,7 @@
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/stackdepot.h>
@@ -50,7 +52,7 @@ static const unsigned int kltb_hold_sizes[] = {
 	16, 32, 48, 64, 96, 128, 192, 256,
 };
 
-enum kltb_op { KLTB_KMALLOC, KLTB_CACHE, KLTB_VMALLOC };
+enum kltb_op { KLTB_KMALLOC, KLTB_CACHE, KLTB_VMALLOC, KLTB_PERCPU };
 
 struct kltb_thread {
 	struct task_struct *task;
@@ -128,6 +130,22 @@ static noinline unsigned long kltb_vmalloc_loop(unsigned long iters)
 	return failed;
 }
 
+static noinline unsigned long kltb_percpu_loop(unsigned long iters)
+{
+	unsigned long i, failed = 0;
+
+	for (i = 0; i < iters; i++) {
+		void __percpu *p = __alloc_percpu((i % 8 + 1) * 8, 8);
+
+		if (!p) {
+			failed++;
+			continue;
+		}
+		free_percpu(p);
+	}
+	return failed;
+}
+
 static int kltb_thread_fn(void *arg)
 {
 	struct kltb_thread *t = arg;
@@ -141,8 +159,10 @@ static int kltb_thread_fn(void *arg)
 			t->failed += kltb_kmalloc_loop(t->iters);
 		else if (t->op == KLTB_CACHE)
 			t->failed += kltb_cache_loop(t->iters);
-		else
+		else if (t->op == KLTB_VMALLOC)
 			t->failed += kltb_vmalloc_loop(t->iters);
+		else
+			t->failed += kltb_percpu_loop(t->iters);
 		t->done += t->iters;
 		t->ns = ktime_get_ns() - t0;
 		cond_resched();
@@ -153,7 +173,9 @@ static int kltb_thread_fn(void *arg)
 static int kltb_run_pairs(enum kltb_op op, unsigned long iters,
 			  unsigned int nthreads)
 {
-	static const char * const names[] = { "kmalloc", "cache", "vmalloc" };
+	static const char * const names[] = {
+		"kmalloc", "cache", "vmalloc", "percpu",
+	};
 	u64 sum = 0, max = 0, min = U64_MAX, wall;
 	unsigned long failed = 0, done = 0;
 	unsigned int i, cpu, n = 0;
@@ -323,6 +345,8 @@ static ssize_t kltb_write(struct file *file, const char __user *ubuf,
 		ret = kltb_run_pairs(KLTB_CACHE, a, b);
 	} else if (!strcmp(op, "vmalloc") && n >= 2) {
 		ret = kltb_run_pairs(KLTB_VMALLOC, a, b);
+	} else if (!strcmp(op, "percpu") && n >= 2) {
+		ret = kltb_run_pairs(KLTB_PERCPU, a, b);
 	} else if (!strcmp(op, "unwind") && n == 3) {
 		ret = kltb_stack(a, b, false);
 	} else if (!strcmp(op, "depot") && n == 3) {

@@ -2,7 +2,8 @@
 /*
  * KUnit: the marking engine (scan.c): what a root block reaches, interior
  * pointers, self-references, kmemleak's checksum and age rules, cleared
- * suspects as roots, frees between scans.
+ * suspects as roots, frees between scans, the vmalloc layer's records and
+ * per-CPU cookies.
  */
 #include "../../module/scan.c"
 #include <kunit/test.h>
@@ -224,6 +225,59 @@ static void scan_vmap_bookkeeping(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vmap_kind(test, big, -1, &child), NOT_LEAK);
 }
 
+/*
+ * A per-CPU allocation is referenced by its cookie, and scanned on every
+ * CPU's copy; a cookie-like word stands for nothing else, and a word
+ * inside the cookie range that no allocation covers for nothing at all.
+ */
+static void scan_percpu_cookie(struct kunit *test)
+{
+	struct klt_test_ctx *ctx = test->priv;
+	void **roots = kunit_kzalloc(test, 2 * sizeof(void *), GFP_KERNEL);
+	void __percpu *pc = __alloc_percpu(64, 8);
+	unsigned long first, cookie, other;
+	void **child, **node = kt_node(test, 64);
+	struct klt_scan_result res;
+	struct klt_object *obj;
+	int cpu, last = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, roots);
+	KUNIT_ASSERT_NOT_NULL(test, pc);
+	for_each_possible_cpu(cpu)
+		last = cpu;
+	first = (unsigned long)per_cpu_ptr(pc, cpumask_first(cpu_possible_mask));
+	cookie = (unsigned long)(void __force *)pc;
+	KUNIT_EXPECT_EQ(test, first - klt_pcpu_off(), cookie);
+	obj = kt_ins(test, first, 64, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	obj->flags |= KLT_F_PERCPU;
+	KUNIT_EXPECT_EQ(test, klt_obj_shown(obj), cookie);
+	/* The store's range for it, and one for a word naming @node. */
+	other = klt_pcpu_range(first) ^ 1;
+	ctx->st.pcpu_lo[klt_pcpu_range(first)] = cookie;
+	ctx->st.pcpu_hi[klt_pcpu_range(first)] = cookie + 64;
+	ctx->st.pcpu_lo[other] = (unsigned long)node - klt_pcpu_off();
+	ctx->st.pcpu_hi[other] = ctx->st.pcpu_lo[other] + 64;
+	child = kt_node(test, 64);
+	*(void ***)((unsigned long)per_cpu_ptr(pc, last) + 40) = child;
+
+	roots[0] = (void *)(cookie + 8);
+	roots[1] = (void *)ctx->st.pcpu_lo[other];
+	kt_scan_twice(test, roots, 2, &res);
+	KUNIT_EXPECT_EQ(test, kt_kind(test, (void *)first), NOT_LEAK);
+	KUNIT_EXPECT_EQ(test, kt_kind(test, child), NOT_LEAK);
+	KUNIT_EXPECT_EQ(test, kt_kind(test, node), DIRECT);
+
+	roots[0] = NULL;
+	kt_scan_once(test, roots, 2, 0, &res);
+	kt_scan_once(test, roots, 2, 0, &res);
+	KUNIT_EXPECT_EQ(test, kt_kind(test, (void *)first), DIRECT);
+	KUNIT_EXPECT_EQ(test, kt_kind(test, child), INDIRECT);
+	KUNIT_EXPECT_EQ(test, kt_holder(test, child), first);
+	kt_erase(test, first);
+	free_percpu(pc);
+}
+
 static struct kunit_case klt_scan_cases[] = {
 	KUNIT_CASE(scan_self_reference),
 	KUNIT_CASE(scan_interior_pointer),
@@ -233,6 +287,7 @@ static struct kunit_case klt_scan_cases[] = {
 	KUNIT_CASE(scan_age_past_32_bits),
 	KUNIT_CASE(scan_freed_not_reported),
 	KUNIT_CASE(scan_vmap_bookkeeping),
+	KUNIT_CASE(scan_percpu_cookie),
 	{}
 };
 

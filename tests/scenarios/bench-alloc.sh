@@ -18,13 +18,13 @@ min_ms=$(arg min_ms 200)
 profile=$(arg profile 0)
 bad=0
 
-# run_set CFG REP: each workload, one thread and one per vCPU (vmalloc,
-# a hundred times slower, with a tenth of the iterations).
+# run_set CFG REP: each workload, one thread and one per vCPU (vmalloc
+# and per-CPU, a hundred times slower, with a tenth of the iterations).
 run_set() {
-	for _op in kmalloc cache vmalloc; do
+	for _op in kmalloc cache vmalloc percpu; do
 		for _th in 1 0; do
 			_n=$iters
-			[ $_op = vmalloc ] && _n=$((iters / 10 + 1))
+			case $_op in vmalloc|percpu) _n=$((iters / 10 + 1));; esac
 			_l=$(bench $_op $_n $_th) || bad=$((bad + 1))
 			echo "KLT-BENCH kind=alloc cfg=$1 rep=$2 $_l"
 		done

@@ -9,9 +9,9 @@ parses() { echo "$1" | grep -Eq 'ns_per_pair=[0-9]+ .* failed=0$'; }
 
 check insmod-bench insmod $KLT_MODS/kleaktrack_bench.ko min_ms=10
 check bench-debugfs test -f $KLTB
-# A vmalloc pair costs about a hundred kmalloc ones.
-iters() { [ $1 = vmalloc ] && echo 200 || echo 2000; }
-for op in kmalloc cache vmalloc; do
+# A vmalloc or per-CPU pair costs about a hundred kmalloc ones.
+iters() { case $1 in vmalloc|percpu) echo 200;; *) echo 2000;; esac; }
+for op in kmalloc cache vmalloc percpu; do
 	for th in 1 0; do
 		l=$(bench $op $(iters $op) $th)
 		echo "KLT-BENCH kind=alloc cfg=bare rep=1 $l"
@@ -19,7 +19,7 @@ for op in kmalloc cache vmalloc; do
 	done
 done
 check insmod klt_load scan_interval_s=0
-for op in kmalloc cache vmalloc; do
+for op in kmalloc cache vmalloc percpu; do
 	l=$(bench $op $(iters $op) 0)
 	echo "KLT-BENCH kind=alloc cfg=full rep=1 $l"
 	check "full-$op" parses "$l"

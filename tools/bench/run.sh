@@ -142,7 +142,7 @@ groups = [('debian-6.12', 'alloc-debian-6.12', None),
           ('kunit', 'alloc-kunit', None),
           ('kunit', 'alloc-kunit-kmemleak', 'alloc-kunit')]
 cols = [('kmalloc', 1), ('kmalloc', 2), ('cache', 1), ('cache', 2),
-        ('vmalloc', 1), ('vmalloc', 2)]
+        ('vmalloc', 1), ('vmalloc', 2), ('percpu', 1), ('percpu', 2)]
 
 def samples(run, cfg, op, th):
     return {r['rep']: r['ns_per_pair'] for r in rows
