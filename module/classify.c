@@ -38,11 +38,11 @@ static void klt_visit_reach(struct klt_scan *sc, struct klt_object *obj)
 		if ((obj->flags & KLT_F_HAS_PARENT) && !obj->enc_parent &&
 		    obj->enc_addr != sc->root_enc &&
 		    obj->enc_addr != sc->self_enc)
-			obj->enc_parent = sc->self_enc;
+			obj->enc_parent = sc->self_shown;
 		return;
 	}
 	obj->flags |= KLT_F_REACHED;
-	obj->enc_parent = sc->self_enc;
+	obj->enc_parent = sc->self_shown;
 	klt_push(sc, obj, klt_obj_idx(sc->st, obj));
 }
 

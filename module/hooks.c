@@ -890,7 +890,7 @@ static void klt_probe_pcpu_free(void *data, void *base_addr, int off,
 	first = (unsigned long)per_cpu_ptr(ptr,
 					   cpumask_first(cpu_possible_mask));
 	if (klt_may_hold(first))
-		klt_pforget_locked(first, klt_pcpu_range(first) ?
+		klt_pforget_locked(first, is_vmalloc_addr((void *)first) ?
 				   vmalloc_to_page((void *)first) : NULL);
 }
 
@@ -993,6 +993,13 @@ int klt_set_sample(unsigned int n)
 	synchronize_rcu();
 	if (n > old)
 		klt_store_filter(&klt_store, klt_keep_sampled, &limit);
+	/*
+	 * Back to every allocation: a per-CPU allocation not sampled may lie
+	 * across a tombstone made while it was not recorded (they can start
+	 * at any offset, unlike slab slots). Tombstones are only an aid.
+	 */
+	if (n == 1)
+		klt_store_reclaim(&klt_store, ULONG_MAX);
 	/* Pairs with klt_forget(): the dropped records are gone first. */
 	smp_store_release(&klt_free_lookup_all, false);
 out:

@@ -87,6 +87,7 @@
 #include <linux/percpu.h>
 #include <linux/cpumask.h>
 #include <linux/mm.h>
+#include <linux/sizes.h>
 #include <linux/hash.h>
 #include <linux/seq_file.h>
 #include <linux/jump_label.h>
@@ -171,12 +172,14 @@ static inline unsigned long klt_pcpu_copy(unsigned long addr, int cpu)
 
 /*
  * Which of the store's two cookie ranges a per-CPU record at @addr widens:
- * the first chunk's (in the direct map) or the vmalloc'd chunks', far
- * apart, so that the scan's test stays two narrow ranges.
+ * the first chunk's (offsets into its units, below a few MiB) or the
+ * vmalloc'd chunks' (their distance from the first chunk), far apart, so
+ * that the scan's test stays two narrow ranges. Told by the cookie, not
+ * by where the copy is: a page-based first chunk is in vmalloc space too.
  */
 static inline unsigned int klt_pcpu_range(unsigned long addr)
 {
-	return is_vmalloc_addr((void *)addr);
+	return addr - klt_pcpu_off() >= SZ_4G;
 }
 
 /*
@@ -189,7 +192,9 @@ struct klt_object {
 	unsigned long enc_cache;	/* klt_enc(kmem_cache or, for a vmalloc
 					 * area, its first page), 0 for kmalloc
 					 */
-	unsigned long enc_parent;	/* holder of an indirect leak */
+	unsigned long enc_parent;	/* holder of an indirect leak, encoded
+					 * as shown (klt_obj_shown())
+					 */
 	u32 born_lo;			/* klt_obj_born(), low 32 bits */
 	u32 size;			/* requested size */
 	u32 stack;			/* stack depot handle */
@@ -315,8 +320,15 @@ unsigned long klt_stat_read(struct klt_store *st, enum klt_stat i);
 void klt_store_walk(struct klt_store *st, unsigned int batch,
 		    bool (*fn)(struct klt_object *obj, u32 idx, void *arg),
 		    bool (*pause)(void *arg), void *arg);
+void klt_store_walk_range(struct klt_store *st, unsigned long from,
+			  unsigned long to, unsigned int batch,
+			  bool (*fn)(struct klt_object *obj, u32 idx,
+				     void *arg),
+			  bool (*pause)(void *arg), void *arg);
 void *klt_page_alloc(gfp_t gfp);
 void klt_page_free(void *addr);
+void *klt_vzalloc(size_t size);
+void klt_vfree(void *addr);
 
 static inline unsigned long klt_obj_addr(const struct klt_object *obj)
 {
@@ -385,6 +397,7 @@ struct klt_vpage {
  */
 struct klt_prange {
 	unsigned long pfn;
+	unsigned long enc_va;		/* klt_enc() of its vmalloc page, or 0 */
 	u16 start, end;			/* bytes in the page, end excluded */
 };
 
@@ -408,6 +421,7 @@ struct klt_scan {
 	unsigned int nsum;		/* checksum batch, borrowing cand */
 	klt_visit_fn visit;
 	unsigned long self_enc;		/* object being scanned */
+	unsigned long self_shown;	/* klt_enc(klt_obj_shown()) of it */
 	unsigned long lo, hi;		/* encoded bounds of the store */
 	unsigned long pcpu_lo[2], pcpu_len[2];	/* per-CPU cookies recorded */
 	unsigned long pcpu_off;		/* klt_pcpu_off() */

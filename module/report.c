@@ -51,21 +51,6 @@ unknown:
 	return buf;
 }
 
-/* The address a report shows for the holder @enc_parent. */
-static unsigned long klt_holder_shown(struct klt_store *st,
-				      unsigned long enc_parent)
-{
-	unsigned long addr = klt_dec(enc_parent), flags;
-	struct klt_object *obj;
-
-	raw_spin_lock_irqsave(&st->lock, flags);
-	obj = klt_store_lookup(st, addr);
-	if (obj && obj->enc_addr == enc_parent)
-		addr = klt_obj_shown(obj);
-	raw_spin_unlock_irqrestore(&st->lock, flags);
-	return addr;
-}
-
 static const char *klt_kind_name(const struct klt_object *o, char *buf,
 				 size_t len)
 {
@@ -103,7 +88,7 @@ int klt_format_object(struct klt_store *st, struct klt_object *o,
 	if (o->flags & KLT_F_INDIRECT)
 		pos += scnprintf(buf + pos, len - pos,
 				 "  leak: " KLT_LEAK_INDIRECT " (held by 0x%08lx)\n",
-				 klt_holder_shown(st, o->enc_parent));
+				 klt_dec(o->enc_parent));
 	else
 		pos += scnprintf(buf + pos, len - pos,
 				 "  leak: " KLT_LEAK_DIRECT "\n");

@@ -351,9 +351,8 @@ static int klt_cmp_vpage(const void *key, const void *elt)
 /*
  * The pages of the tracked vmalloc areas, found at the start of a scan:
  * the RAM walk meets a page by its pfn, an area is recorded by its
- * vmalloc address. The list holds pfns and encoded addresses only, so
- * that reading it as a root finds nothing. Past KLT_VPAGES_MAX pages, the
- * rest stay roots (what they reference is then never a leak).
+ * vmalloc address. Past KLT_VPAGES_MAX pages, the rest stay roots (what
+ * they reference is then never a leak).
  */
 void klt_vpages_find(struct klt_scan *sc)
 {
@@ -367,8 +366,7 @@ void klt_vpages_find(struct klt_scan *sc)
 		for (i = 0; i < n; i++)
 			pages += DIV_ROUND_UP(notes[i].size, PAGE_SIZE);
 	cap = min_t(unsigned long, pages, KLT_VPAGES_MAX);
-	/* vmalloc() from here is not recorded: the caller is kleaktrack. */
-	sc->vpages = cap ? vmalloc(cap * sizeof(*sc->vpages)) : NULL;
+	sc->vpages = cap ? klt_vzalloc(cap * sizeof(*sc->vpages)) : NULL;
 	if (!sc->vpages)
 		goto out;
 	cursor = VMALLOC_START;
@@ -440,9 +438,8 @@ bool klt_vmalloc_page(struct klt_scan *sc, unsigned long pfn)
  * all, but only while every allocation is being recorded (a tombstone may
  * else lie under an allocation nobody recorded) and, in a vmalloc'd chunk,
  * while its first copy's page is still mapped where it was at the free:
- * the chunk may have been freed since and its address space reused. The
- * list holds pfns and offsets only. Past KLT_PRANGES_MAX pieces, the rest
- * stay roots.
+ * the chunk may have been freed since and its address space reused.
+ * Past KLT_PRANGES_MAX pieces, the rest stay roots.
  */
 struct klt_pnote {
 	unsigned long addr;
@@ -465,7 +462,7 @@ static bool klt_pnote_one(struct klt_object *obj, u32 idx, void *arg)
 		return true;
 	if (!(obj->flags & KLT_F_LIVE) &&
 	    (!pw->tombstones ||
-	     (klt_pcpu_range(klt_obj_addr(obj)) && !obj->enc_cache)))
+	     (is_vmalloc_addr((void *)klt_obj_addr(obj)) && !obj->enc_cache)))
 		return true;
 	pw->notes[pw->n].addr = klt_obj_addr(obj);
 	pw->notes[pw->n].enc_page = obj->flags & KLT_F_LIVE ? 0 :
@@ -487,15 +484,14 @@ static bool klt_prange_room(struct klt_pwalk *pw)
 	if (pw->cap == KLT_PRANGES_MAX)
 		return false;
 	cap = pw->cap ? 2 * pw->cap : PAGE_SIZE / sizeof(*more);
-	/* vmalloc() from here is not recorded: the caller is kleaktrack. */
-	more = vmalloc(array_size(cap, sizeof(*more)));
+	more = klt_vzalloc(array_size(cap, sizeof(*more)));
 	if (!more) {
 		pw->cap = KLT_PRANGES_MAX;	/* the rest stay roots */
 		return false;
 	}
 	if (sc->npranges)
 		memcpy(more, sc->pranges, sc->npranges * sizeof(*more));
-	vfree(sc->pranges);
+	klt_vfree(sc->pranges);
 	sc->pranges = more;
 	pw->cap = cap;
 	return true;
@@ -512,10 +508,13 @@ static void klt_prange_add(struct klt_pwalk *pw, unsigned long a, u32 size)
 		struct klt_prange *r = &sc->pranges[sc->npranges];
 		struct page *page = NULL;
 
-		if (is_vmalloc_addr((void *)a))
+		r->enc_va = 0;
+		if (is_vmalloc_addr((void *)a)) {
 			page = vmalloc_to_page((void *)a);
-		else if (virt_addr_valid((void *)a))
+			r->enc_va = klt_enc(a & PAGE_MASK);
+		} else if (virt_addr_valid((void *)a)) {
 			page = virt_to_page((void *)a);
+		}
 		if (page) {
 			r->pfn = page_to_pfn(page);
 			r->start = offset_in_page(a);
@@ -560,14 +559,24 @@ void klt_pranges_find(struct klt_scan *sc)
 		.tombstones = klt_hooks_all_recorded(),
 	};
 
+	unsigned int r;
+
 	if (!sc->pcpu_len[0] && !sc->pcpu_len[1])
 		return;
 	pw.notes = klt_page_alloc(GFP_KERNEL);
 	if (!pw.notes)
 		return;
-	klt_store_walk(sc->st, KLT_WALK_BATCH, klt_pnote_one, klt_pnotes_take,
-		       &pw);
-	klt_pnotes_take(&pw);
+	/* The first copies of each cookie range, and only those records. */
+	for (r = 0; r < 2; r++) {
+		unsigned long from = sc->pcpu_lo[r] + sc->pcpu_off;
+
+		if (!sc->pcpu_len[r])
+			continue;
+		klt_store_walk_range(sc->st, from, from + sc->pcpu_len[r],
+				     KLT_WALK_BATCH, klt_pnote_one,
+				     klt_pnotes_take, &pw);
+		klt_pnotes_take(&pw);
+	}
 	sort(sc->pranges, sc->npranges, sizeof(*sc->pranges), klt_sort_prange,
 	     NULL);
 	klt_page_free(pw.notes);
@@ -594,6 +603,15 @@ bool klt_skip_pranges(struct klt_scan *sc, unsigned long pfn,
 			hi = mid;
 	}
 	if (lo == sc->npranges || sc->pranges[lo].pfn != pfn)
+		return false;
+	/*
+	 * A vmalloc'd chunk's page may have gone back to the page allocator
+	 * since the list was made, and be anyone's now. The page was copied
+	 * before this check, and a chunk unmaps a page before it frees it.
+	 */
+	r = &sc->pranges[lo];
+	if (r->enc_va &&
+	    vmalloc_to_page((void *)klt_dec(r->enc_va)) != pfn_to_page(pfn))
 		return false;
 	if (fresh)
 		bitmap_zero(sc->skip, KLT_WORDS);
@@ -735,10 +753,10 @@ void klt_roots_scan(struct klt_scan *sc)
 	klt_page_free(sc->pcpu_gone);
 	sc->pcpu_gone = NULL;
 	sc->npcpu_gone = 0;
-	vfree(sc->vpages);
+	klt_vfree(sc->vpages);
 	sc->vpages = NULL;
 	sc->nvpages = 0;
-	vfree(sc->pranges);
+	klt_vfree(sc->pranges);
 	sc->pranges = NULL;
 	sc->npranges = 0;
 	/* Slabs freed during the walk were in use at its start. */

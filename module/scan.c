@@ -267,6 +267,7 @@ void klt_drain(struct klt_scan *sc)
 			size = PAGE_ALIGN(size);
 		percpu = obj->flags & KLT_F_PERCPU;
 		sc->self_enc = obj->enc_addr;
+		sc->self_shown = klt_enc(klt_obj_shown(obj));
 		raw_spin_unlock_irqrestore(&st->lock, flags);
 
 		if (!percpu) {

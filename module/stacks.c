@@ -95,7 +95,7 @@ void klt_tasks_note(void)
 	for_each_process_thread(g, t)
 		room++;
 	rcu_read_unlock();
-	tab = vmalloc(array_size(room, sizeof(*tab)));
+	tab = klt_vzalloc(array_size(room, sizeof(*tab)));
 	if (!tab)
 		return;		/* the old record stays valid */
 	rcu_read_lock();
@@ -120,7 +120,7 @@ void klt_tasks_note(void)
 	}
 	rcu_read_unlock();
 	sort(tab, n, sizeof(*tab), klt_cmp_seen, NULL);
-	vfree(klt_seen);
+	klt_vfree(klt_seen);
 	klt_seen = tab;
 	klt_nseen = n;
 }
@@ -181,7 +181,7 @@ unsigned long klt_task_asleep_since(struct task_struct *t)
 
 void klt_tasks_forget(void)
 {
-	vfree(klt_seen);
+	klt_vfree(klt_seen);
 	klt_seen = NULL;
 	klt_nseen = 0;
 }
@@ -287,8 +287,8 @@ void klt_stacks_find(struct klt_scan *sc)
 	klt_tasks_note();
 	/* The clock of task_struct.start_time (copy_process()). */
 	sc->stacks_found = ktime_get_ns();
-	sc->stacks = vmalloc(KLT_STACK_PAGES * PAGE_SIZE);
-	sc->tasks = vmalloc(KLT_STACK_PAGES * PAGE_SIZE);
+	sc->stacks = klt_vzalloc(KLT_STACK_PAGES * PAGE_SIZE);
+	sc->tasks = klt_vzalloc(KLT_STACK_PAGES * PAGE_SIZE);
 	if (!sc->stacks || !sc->tasks)
 		return;
 	rcu_read_lock();
@@ -469,8 +469,8 @@ void klt_stacks_scan(struct klt_scan *sc, bool scan_stacks)
 	for (i = 0; i < sc->ntasks; i++)
 		put_task_struct((struct task_struct *)klt_dec(sc->tasks[i]));
 	sc->ntasks = 0;
-	vfree(sc->tasks);
-	vfree(sc->stacks);
+	klt_vfree(sc->tasks);
+	klt_vfree(sc->stacks);
 	sc->tasks = NULL;
 	sc->stacks = NULL;
 	sc->nstacks = 0;

@@ -41,6 +41,44 @@ void klt_page_free(void *addr)
 }
 
 /*
+ * The scanner's larger lists (stack pfns, the tracked areas' pages, the
+ * per-CPU copies), vmalloc'd and marked as klt_page_alloc()'s pages are:
+ * they hold pfns and counts, small numbers that a per-CPU cookie can
+ * equal, and the RAM walk must not read them. The size is kept in the
+ * word before the list. vmalloc() from here is not recorded: the caller
+ * is kleaktrack. Process context.
+ */
+void *klt_vzalloc(size_t size)
+{
+	size_t total = size + sizeof(unsigned long), off;
+	unsigned long *p;
+
+	if (size > SIZE_MAX - PAGE_SIZE)
+		return NULL;
+	p = vzalloc(total);
+	if (!p)
+		return NULL;
+	for (off = 0; off < total; off += PAGE_SIZE)
+		set_page_private(vmalloc_to_page((void *)p + off),
+				 KLT_PAGE_MAGIC);
+	p[0] = total;
+	return p + 1;
+}
+
+void klt_vfree(void *addr)
+{
+	unsigned long *p = addr;
+	size_t total, off;
+
+	if (!p)
+		return;
+	total = *--p;
+	for (off = 0; off < total; off += PAGE_SIZE)
+		set_page_private(vmalloc_to_page((void *)p + off), 0);
+	vfree(p);
+}
+
+/*
  * A chunk is three physically contiguous pages (alloc_pages_exact()); each
  * page carries the magic, so the scan skips it, and in page->index its
  * number: chunk * KLT_CHUNK_PAGES + its place in the chunk.
@@ -274,16 +312,30 @@ void klt_store_walk(struct klt_store *st, unsigned int batch,
 		    bool (*fn)(struct klt_object *obj, u32 idx, void *arg),
 		    bool (*pause)(void *arg), void *arg)
 {
-	unsigned long cursor = 0, flags;
+	klt_store_walk_range(st, 0, ULONG_MAX, batch, fn, pause, arg);
+}
+
+/* The same, over the records that start in [@from, @to). */
+void klt_store_walk_range(struct klt_store *st, unsigned long from,
+			  unsigned long to, unsigned int batch,
+			  bool (*fn)(struct klt_object *obj, u32 idx,
+				     void *arg),
+			  bool (*pause)(void *arg), void *arg)
+{
+	unsigned long cursor = from, flags;
 
 	for (;;) {
 		struct klt_object *obj, *next;
 		unsigned int n = 0;
 
 		raw_spin_lock_irqsave(&st->lock, flags);
-		for (obj = klt_store_from(st, cursor); obj && n < batch;
-		     obj = next, n++) {
+		obj = klt_store_from(st, cursor);
+		if (obj && klt_obj_addr(obj) >= to)
+			obj = NULL;
+		for (; obj && n < batch; obj = next, n++) {
 			next = klt_store_next(obj);
+			if (next && klt_obj_addr(next) >= to)
+				next = NULL;
 			cursor = klt_obj_addr(obj) + 1;
 			if (!fn(obj, klt_obj_idx(st, obj), arg)) {
 				obj = next;

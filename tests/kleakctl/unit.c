@@ -1282,7 +1282,7 @@ static bool t_text_mixed_groups(void)
 	cap_open(&c);
 	klt_print_group(c.f, &r, shown(&gr, 0));
 	got = cap_close(&c);
-	CHECK_CONTAINS(got, "    caches c1,c2,?, age 1s-2s, comms a,b, e.g. 0x10\n");
+	CHECK_CONTAINS(got, "    caches c1,c2,?, age 1s-2s, comms a,b, e.g. 0x00000010\n");
 	free(got);
 	klt_group_free(&gr);
 	klt_report_free(&r);

@@ -28,6 +28,9 @@ void kt_scan_once(struct kunit *test, void **roots, size_t nroots,
 void kt_scan_twice(struct kunit *test, void **roots, size_t nroots,
 		   struct klt_scan_result *res);
 
+/* What the hooks' klt_hooks_all_recorded() answers here. */
+extern bool kt_all_recorded;
+
 enum { NOT_LEAK, DIRECT, INDIRECT };
 int kt_kind(struct kunit *test, void *p);
 unsigned long kt_holder(struct kunit *test, void *p);

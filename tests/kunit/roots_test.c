@@ -129,7 +129,10 @@ static void roots_vmalloc_pages(struct kunit *test)
 	/* Freed since the list was made: a root again. */
 	kt_erase(test, (unsigned long)area);
 	KUNIT_EXPECT_FALSE(test, klt_vmalloc_page(sc, vmalloc_to_pfn(area)));
-	vfree(sc->vpages);
+	/* The list itself is not a root: it holds pfns. */
+	KUNIT_EXPECT_EQ(test, klt_page_kind(sc, vmalloc_to_pfn(sc->vpages), &span),
+			KLT_PAGE_SKIP);
+	klt_vfree(sc->vpages);
 	vfree(other);
 	vfree(area);
 }
@@ -298,9 +301,90 @@ static void roots_release_range(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, klt_release_tested(""));
 }
 
+static unsigned long pcpu_pfn(unsigned long a)
+{
+	return is_vmalloc_addr((void *)a) ? vmalloc_to_pfn((void *)a) :
+	       page_to_pfn(virt_to_page((void *)a));
+}
+
+/* Whether the page skip map, made for the page of @a, leaves out @a. */
+static bool pcpu_skipped(struct klt_scan *sc, unsigned long a)
+{
+	unsigned long pfn = pcpu_pfn(a);
+	unsigned long page = (unsigned long)page_address(pfn_to_page(pfn));
+
+	if (!klt_skip_pranges(sc, pfn, page, true))
+		return false;
+	return test_bit(offset_in_page(a) / sizeof(long), sc->skip);
+}
+
+/*
+ * Every CPU's copy of a tracked per-CPU allocation is left out of the
+ * root pages, and nothing past it; a freed one's only while every
+ * allocation is recorded.
+ */
+static void roots_percpu_copies(struct kunit *test)
+{
+	struct klt_test_ctx *ctx = test->priv;
+	void __percpu *pc = __alloc_percpu(40, 8);
+	void __percpu *after = __alloc_percpu(64, 8);
+	unsigned long first, cookie;
+	struct klt_scan *sc;
+	struct klt_object *obj;
+	int cpu;
+
+	KUNIT_ASSERT_TRUE(test, pc && after);
+	first = (unsigned long)per_cpu_ptr(pc, cpumask_first(cpu_possible_mask));
+	cookie = (unsigned long)(void __force *)pc;
+	obj = kt_ins(test, first, 40, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	obj->flags |= KLT_F_PERCPU;
+	ctx->st.pcpu_lo[klt_pcpu_range(first)] = cookie;
+	ctx->st.pcpu_hi[klt_pcpu_range(first)] = cookie + 40;
+
+	sc = roots_sc(test);
+	sc->pcpu_lo[klt_pcpu_range(first)] = cookie;
+	sc->pcpu_len[klt_pcpu_range(first)] = 40;
+	sc->pcpu_off = klt_pcpu_off();
+	klt_pranges_find(sc);
+	KUNIT_EXPECT_GE(test, sc->npranges, num_possible_cpus());
+	for_each_possible_cpu(cpu) {
+		unsigned long a = (unsigned long)per_cpu_ptr(pc, cpu);
+
+		KUNIT_EXPECT_TRUE(test, pcpu_skipped(sc, a));
+		KUNIT_EXPECT_TRUE(test, pcpu_skipped(sc, a + 32));
+		KUNIT_EXPECT_FALSE(test, pcpu_skipped(sc, (unsigned long)
+						      per_cpu_ptr(after, cpu)));
+	}
+	klt_vfree(sc->pranges);
+	sc->pranges = NULL;
+	sc->npranges = 0;
+
+	/* Freed: a tombstone, trusted only while all is recorded. */
+	KUNIT_ASSERT_TRUE(test, kt_erase(test, first));
+	obj = kt_lookup(test, first);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	KUNIT_EXPECT_TRUE(test, obj->flags & KLT_F_PERCPU);
+	if (is_vmalloc_addr((void *)first))
+		obj->enc_cache = klt_enc((unsigned long)vmalloc_to_page((void *)first));
+	klt_pranges_find(sc);
+	KUNIT_EXPECT_EQ(test, sc->npranges, 0U);
+	klt_vfree(sc->pranges);
+	sc->pranges = NULL;
+	sc->npranges = 0;
+	kt_all_recorded = true;
+	klt_pranges_find(sc);
+	kt_all_recorded = false;
+	KUNIT_EXPECT_TRUE(test, pcpu_skipped(sc, first));
+	klt_vfree(sc->pranges);
+	free_percpu(after);
+	free_percpu(pc);
+}
+
 static struct kunit_case klt_roots_cases[] = {
 	KUNIT_CASE(roots_page_kinds),
 	KUNIT_CASE(roots_vmalloc_pages),
+	KUNIT_CASE(roots_percpu_copies),
 	KUNIT_CASE(roots_poisoned_offline_skipped),
 	KUNIT_CASE(roots_skip_tracked),
 	KUNIT_CASE(roots_skip_only_trusted),

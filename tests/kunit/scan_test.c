@@ -226,22 +226,25 @@ static void scan_vmap_bookkeeping(struct kunit *test)
 }
 
 /*
- * A per-CPU allocation is referenced by its cookie, and scanned on every
- * CPU's copy; a cookie-like word stands for nothing else, and a word
- * inside the cookie range that no allocation covers for nothing at all.
+ * A per-CPU allocation is referenced by its cookie, scanned on every
+ * CPU's copy and summed over all of them; a word in a cookie range that
+ * lands on another kind of record stands for nothing.
  */
 static void scan_percpu_cookie(struct kunit *test)
 {
 	struct klt_test_ctx *ctx = test->priv;
 	void **roots = kunit_kzalloc(test, 2 * sizeof(void *), GFP_KERNEL);
-	void __percpu *pc = __alloc_percpu(64, 8);
+	void __percpu *pc;
 	unsigned long first, cookie, other;
 	void **child, **node = kt_node(test, 64);
 	struct klt_scan_result res;
 	struct klt_object *obj;
 	int cpu, last = 0;
 
+	if (num_possible_cpus() < 2)
+		kunit_skip(test, "one possible CPU: one copy");
 	KUNIT_ASSERT_NOT_NULL(test, roots);
+	pc = __alloc_percpu(64, 8);
 	KUNIT_ASSERT_NOT_NULL(test, pc);
 	for_each_possible_cpu(cpu)
 		last = cpu;
@@ -273,7 +276,11 @@ static void scan_percpu_cookie(struct kunit *test)
 	kt_scan_once(test, roots, 2, 0, &res);
 	KUNIT_EXPECT_EQ(test, kt_kind(test, (void *)first), DIRECT);
 	KUNIT_EXPECT_EQ(test, kt_kind(test, child), INDIRECT);
-	KUNIT_EXPECT_EQ(test, kt_holder(test, child), first);
+	KUNIT_EXPECT_EQ(test, kt_holder(test, child), cookie);
+	/* A write to another CPU's copy is a change: in use. */
+	*(unsigned long *)per_cpu_ptr(pc, last) = 0x1234;
+	kt_scan_once(test, roots, 2, 0, &res);
+	KUNIT_EXPECT_EQ(test, kt_kind(test, (void *)first), NOT_LEAK);
 	kt_erase(test, first);
 	free_percpu(pc);
 }

@@ -10,6 +10,7 @@
  *   pc_plain (200 B, __alloc_percpu_gfp): dropped
  *   stale_child (56 B, kmalloc): was held by the last CPU's copy of a
  *                           per-CPU allocation that free_percpu() freed
+ *                           (while the stale_kept parameter reads 1)
  *
  * and decoys, referenced until the unload: a per-CPU allocation held from
  * the module's bss (decoy_pcpu), whose last CPU's copy holds a kmalloc
@@ -24,6 +25,7 @@
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 
 struct pc_slot {
 	void *p[6];
@@ -69,7 +71,14 @@ static noinline void pc_orphans(void)
 	}
 }
 
-/* The allocation is freed, its last copy still holds the pointer. */
+/*
+ * The allocation is freed, its last copy still holds the pointer, until
+ * an allocation reuses the place (and the allocator zeroes it): the
+ * stale_kept parameter tells whether it still does. Both are kept
+ * bit-inverted, which no scanner follows.
+ */
+static unsigned long stale_holder_inv, stale_child_inv;
+
 static noinline void pc_freed_holder(void)
 {
 	struct pc_slot __percpu *holder = alloc_percpu(struct pc_slot);
@@ -78,9 +87,34 @@ static noinline void pc_freed_holder(void)
 	tell("stale_child", child);
 	if (holder) {
 		per_cpu_ptr(holder, last_cpu())->p[1] = child;
+		stale_holder_inv = ~(unsigned long)(void __force *)holder;
+		stale_child_inv = ~(unsigned long)child;
 		free_percpu(holder);
 	}
 }
+
+static int stale_kept_get(char *buf, const struct kernel_param *kp)
+{
+	struct pc_slot __percpu *holder;
+	void *p = NULL;
+
+	if (stale_holder_inv) {
+		holder = (struct pc_slot __percpu __force *)~stale_holder_inv;
+		/* The chunk may have given the page back: nofault. */
+		if (copy_from_kernel_nofault(&p, &per_cpu_ptr(holder,
+							      last_cpu())->p[1],
+					     sizeof(p)))
+			p = NULL;
+	}
+	return sysfs_emit(buf, "%d\n", p && (unsigned long)p == ~stale_child_inv);
+}
+
+static const struct kernel_param_ops stale_kept_ops = {
+	.get = stale_kept_get,
+};
+
+module_param_cb(stale_kept, &stale_kept_ops, NULL, 0444);
+MODULE_PARM_DESC(stale_kept, "the freed allocation still holds stale_child");
 
 static noinline void pc_decoys(void)
 {
@@ -102,8 +136,9 @@ static noinline void pc_decoys(void)
 static int __init pc_init(void)
 {
 	pc_orphans();
-	pc_freed_holder();
 	pc_decoys();
+	/* Last: the next allocations would take its place first. */
+	pc_freed_holder();
 	return 0;
 }
 

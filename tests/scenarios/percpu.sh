@@ -20,19 +20,30 @@ decoy_pcpu=$(told decoy_pcpu)
 decoy_child=$(told decoy_child)
 decoy_obj=$(told decoy_obj)
 decoy_inner=$(told decoy_inner)
-ncpu=$(ls -d /sys/devices/system/cpu/cpu[0-9]* | wc -l)
+# The sample gives every possible CPU's copy a child: "0-1" is 2.
+ncpu=$(tr ',' '\n' < /sys/devices/system/cpu/possible |
+	awk -F- '{ n += NF == 2 ? $2 - $1 + 1 : 1 } END { print n }')
 echo "KLT-INFO cookies: pc_orphan $pc_orphan pc_plain $pc_plain decoy_pcpu $decoy_pcpu decoy_inner $decoy_inner"
 expect all-logged $((7 + ncpu)) "$(echo $pc_orphan $pc_plain $children $stale_child $decoy_pcpu $decoy_child $decoy_obj $decoy_inner | wc -w)"
 
-check all-reported klt_reported $pc_orphan $pc_plain $children $stale_child
+check all-reported klt_reported $pc_orphan $pc_plain $children
 r=/tmp/report
+# Read at once: the place may be reused (and zeroed) at any time.
+kept=$(cat /sys/module/kleaktrack_percpu/parameters/stale_kept)
 expect pc-orphan-direct direct "$(klt_class $pc_orphan $r)"
 expect pc-orphan-size "48 percpu" "$(klt_size_cache $pc_orphan $r)"
 expect pc-plain-size "200 percpu" "$(klt_size_cache $pc_plain $r)"
 for a in $children; do
 	expect "child-held-$a" "$pc_orphan" "$(klt_holder $a $r)"
 done
-expect stale-child-direct direct "$(klt_class $stale_child $r)"
+# In the same report, and only while the freed allocation's place was
+# not reused (an allocation there is zeroed, and stale_child then a leak
+# whatever the rule does).
+if [ "$kept" = 1 ]; then
+	expect stale-child-direct direct "$(klt_class $stale_child $r)"
+else
+	skip stale-child-direct "the freed allocation's place was reused"
+fi
 klt_frames $pc_orphan $r > /tmp/pc-frames
 echo "KLT-INFO pc_orphan frames:"
 cat /tmp/pc-frames

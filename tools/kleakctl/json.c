@@ -214,7 +214,7 @@ void klt_json_null(struct klt_json *j)
 void klt_json_addr(struct klt_json *j, uint64_t addr)
 {
 	before_value(j);
-	fprintf(j->f, "\"0x%llx\"", (unsigned long long)addr);
+	fprintf(j->f, "\"0x%08llx\"", (unsigned long long)addr);
 }
 
 void klt_json_finish(struct klt_json *j)

@@ -591,7 +591,7 @@ static int cmd_dump(int argc, char **argv)
 	rc = klt_write_cmd(word);
 	if (rc)
 		return rc < 0 ? KLT_EXIT_ERROR : rc;
-	printf("object 0x%llx: details written to the kernel log (see dmesg)\n",
+	printf("object 0x%08llx: details written to the kernel log (see dmesg)\n",
 	       (unsigned long long)addr);
 	return KLT_EXIT_OK;
 }

@@ -91,7 +91,7 @@ void klt_print_group(FILE *f, const struct klt_report *r,
 			 g->more_comms);
 		fputs(", ", f);
 	}
-	fprintf(f, "e.g. 0x%llx\n", (unsigned long long)g->sample);
+	fprintf(f, "e.g. 0x%08llx\n", (unsigned long long)g->sample);
 }
 
 static void print_suppressions(FILE *f, const struct klt_supps *s)
