@@ -71,7 +71,7 @@ fi
 # build.
 matrix="
 debian-6.1:load-unload leaks idle kleakctl tombstones kmemleak-compat lockdown no-debugfs memory-offline unload-names vmalloc
-debian-6.12:load-unload leaks idle kleakctl tombstones bench-smoke kmemleak-compat lockdown no-debugfs memory-offline unload-names vmalloc percpu
+debian-6.12:load-unload leaks idle kleakctl tombstones bench-smoke kmemleak-compat lockdown no-debugfs memory-offline unload-names vmalloc
 debian-6.1-cloud:load-unload leaks idle kleakctl
 debian-6.12-cloud:load-unload leaks idle kleakctl
 debian-6.12-rt:load-unload leaks idle kleakctl
