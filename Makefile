@@ -7,12 +7,15 @@
 #   make demo            boot a guest, plant leaks, scan, show the report
 #   make check           the whole test suite (see tests/rig/check.sh)
 #   make bench           the benchmarks (see Documentation/performance.rst)
+#   make deb             the Debian packages kleaktrack-dkms and kleakctl, in
+#                        build/deb/ (needs dpkg-dev, debhelper, dh-dkms)
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 PREFIX ?= /usr/local
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
 
-.PHONY: all modules kleakctl modules_install install check demo bench clean \
+.PHONY: all modules kleakctl modules_install install check demo bench deb clean \
 	kdir-check
 
 all: modules kleakctl
@@ -43,7 +46,19 @@ demo:
 bench:
 	tools/bench/run.sh
 
+# Built from a copy of the tree (what git tracks, plus new files it does
+# not ignore), so that the checkout stays clean and the build sees no
+# objects of an earlier one.
+deb:
+	rm -rf build/deb
+	mkdir -p build/deb/kleaktrack-$(VERSION)
+	if [ -d .git ]; then git ls-files -z -c -o --exclude-standard; \
+	else find . -path ./build -prune -o -type f -print0; fi | \
+		xargs -0 -I{} sh -c 'test ! -f "$$1" || cp --parents "$$1" build/deb/kleaktrack-$(VERSION)/' sh {}
+	cd build/deb/kleaktrack-$(VERSION) && dpkg-buildpackage -us -uc -b
+	@ls build/deb/*.deb
+
 clean:
 	@if [ -d "$(KDIR)" ]; then $(MAKE) -C "$(KDIR)" M="$(CURDIR)" clean; fi
-	$(MAKE) -C tools/kleakctl clean
+	@if [ -f tools/kleakctl/Makefile ]; then $(MAKE) -C tools/kleakctl clean; fi
 	rm -rf build

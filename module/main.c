@@ -427,5 +427,6 @@ module_init(klt_init);
 module_exit(klt_exit);
 
 MODULE_LICENSE("GPL");
+MODULE_VERSION(KLT_VERSION);
 MODULE_DESCRIPTION("Slab memory leak detector for running kernels");
 MODULE_AUTHOR("The kleaktrack developers");

@@ -16,7 +16,7 @@ out=$KLT_OUT/modules/$target
 mkdir -p "$src" "$out"
 rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='*.cmd' \
 	--exclude='*.mod*' --exclude='Module.symvers' --exclude='modules.order' \
-	"$KLT_ROOT/Kbuild" "$KLT_ROOT/module" "$KLT_ROOT/include" "$src/"
+	"$KLT_ROOT/Kbuild" "$KLT_ROOT/dkms.conf" "$KLT_ROOT/module" "$KLT_ROOT/include" "$src/"
 mkdir -p "$src/tests"
 rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='*.cmd' \
 	--exclude='*.mod*' "$KLT_ROOT/tests/samples" "$KLT_ROOT/tests/kunit" \

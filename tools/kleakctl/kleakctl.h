@@ -13,7 +13,10 @@
 
 #include <kleaktrack/report.h>
 
-#define KLEAKCTL_VERSION	"1.0"
+/* From dkms.conf's PACKAGE_VERSION, passed in by the Makefile. */
+#ifndef KLEAKCTL_VERSION
+#define KLEAKCTL_VERSION	"unknown"
+#endif
 
 /* Version of the JSON document "kleakctl report --json" prints. */
 #define KLT_JSON_VERSION	1
