@@ -5,7 +5,8 @@
 # "N passed, N failed[, N skipped]" and fails if anything failed.
 #
 #   TARGETS="debian-6.12 kunit"  only these targets
-#   SCENARIOS="leaks"            only these scenarios (also: static, kleakctl)
+#   SCENARIOS="leaks"            only these scenarios (also: static, kleakctl,
+#                                package)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -95,6 +96,8 @@ run_matrix() {
 run_matrix 'debian-*'
 wait $kbuild
 record <"$kbuilt"
+# The Debian packages: built, installed (DKMS), booted, removed.
+want_scenario package && "$KLT_ROOT/tests/rig/package.sh" 2>&1 | record
 if want_scenario static; then
 	cp=$(ls -d "$KLT_CACHE"/src/linux-source-6.12-*/scripts/checkpatch.pl 2>/dev/null | head -1)
 	if [ -z "$cp" ]; then

@@ -9,6 +9,8 @@
 # qemu (TCG) with a hard timeout and keeps the console log under
 # build/logs/. Prints one "PASS|FAIL|SKIP <target>/<scenario>/<check>"
 # line per check the scenario made, then one for the guest run itself.
+# KLT_KO=<path> boots another kleaktrack.ko (the one DKMS built, see
+# tests/rig/package.sh) in place of the rig's, named "dkms-<scenario>".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -46,11 +48,13 @@ klt_target "$target"
 [ -f "$KLT_IMAGE" ] || klt_die "no kernel image for $target: $KLT_IMAGE"
 [ -d "$KLT_KDIR" ] || klt_die "no build tree for $target: $KLT_KDIR"
 
-name=$target/$scenario
+run=$scenario
+[ -n "${KLT_KO:-}" ] && run=dkms-$scenario
+name=$target/$run
 work=$KLT_OUT/guest/$target
 logdir=$KLT_OUT/logs/$target
 mkdir -p "$work" "$logdir"
-log=$logdir/$scenario.log
+log=$logdir/$run.log
 rm -f "$log"
 
 # Modules are built once per target and run (the build stamps their tree).
@@ -62,7 +66,7 @@ rm -f "$log"
 mods=$KLT_OUT/modules/$target
 
 # initramfs: busybox, modules, kleakctl, the scenario and its helpers.
-root=$work/root.$scenario
+root=$work/root.$run
 rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,lib/klt,etc}
 cp /bin/busybox "$root/bin/busybox"
@@ -70,6 +74,10 @@ for app in $(/bin/busybox --list | grep -vx busybox); do
 	ln -sf /bin/busybox "$root/bin/$app" 2>/dev/null
 done
 cp "$mods"/*.ko "$root/lib/klt/"
+if [ -n "${KLT_KO:-}" ]; then
+	[ -f "$KLT_KO" ] || klt_die "no module at KLT_KO=$KLT_KO"
+	cp "$KLT_KO" "$root/lib/klt/kleaktrack.ko"
+fi
 kunit=$KLT_KDIR/lib/kunit/kunit.ko
 [ -f "$kunit" ] && cp "$kunit" "$root/lib/klt/"
 [ -x "$KLT_OUT/kleakctl-static" ] && cp "$KLT_OUT/kleakctl-static" "$root/bin/kleakctl"
@@ -111,13 +119,13 @@ sync
 reboot -f
 EOF
 chmod +x "$root/init"
-(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/$scenario.cpio.gz"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/$run.cpio.gz"
 
 start=$(date +%s)
 timeout --foreground -k 5 "$timeout" qemu-system-x86_64 -accel "$accel" \
 	-m "$mem" -smp "$smp" $qextra \
 	-nographic -no-reboot -kernel "$KLT_IMAGE" \
-	-initrd "$work/$scenario.cpio.gz" \
+	-initrd "$work/$run.cpio.gz" \
 	-append "console=ttyS0 panic=-1 oops=panic loglevel=5 nokaslr $append" \
 	</dev/null >"$log" 2>&1
 qrc=$?
