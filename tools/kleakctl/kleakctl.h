@@ -305,6 +305,16 @@ void klt_print_json(FILE *f, const struct klt_report *r,
 		    const struct klt_output_opts *o);
 void klt_print_json_header(struct klt_json *j, const struct klt_report *r);
 
+/* metrics.c */
+void klt_print_metrics(FILE *f, const struct klt_report *r,
+		       const struct klt_grouping *gr, size_t top,
+		       double now_s);
+void klt_print_metrics_down(FILE *f);
+
+/* util.c: write a file whole or not at all (temp file, then rename) */
+FILE *klt_atomic_open(const char *path, char **tmp);
+int klt_atomic_commit(FILE *f, char *tmp, const char *path);
+
 /* env.c */
 enum klt_env_err {
 	KLT_ENV_NOT_MOUNTED,

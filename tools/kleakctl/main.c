@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "kleakctl.h"
@@ -38,6 +39,7 @@ static const char usage_main[] =
 "  stats    show the report counters and the module parameters\n"
 "  set      change a module parameter\n"
 "  watch    scan periodically and print leak groups as they appear\n"
+"  metrics  print the report as Prometheus metrics (node_exporter textfile)\n"
 "  help     show the help of a command\n"
 "\n"
 "Run 'kleakctl COMMAND --help' for the options of a command.\n"
@@ -130,6 +132,24 @@ static const char usage_watch[] =
 "  --direct-only, --min-age SEC, --min-size N, --module NAME,\n"
 "  --suppress FILE      as for 'kleakctl report'\n"
 "  -h, --help           show this help\n";
+
+static const char usage_metrics[] =
+"Usage: kleakctl metrics [--file PATH] [--top N] [--output PATH]\n"
+"\n"
+"Print the report's counters and its leaks, summed per allocating function\n"
+"(the first frame that is not an allocator) and module, in the Prometheus\n"
+"text format, for node_exporter's textfile collector.\n"
+"\n"
+"  --file PATH    read a saved report (or '-') instead of debugfs; its\n"
+"                 modification time is taken as the time it was read\n"
+"  --top N        series for the N functions with the most leaked bytes\n"
+"                 (default 10; kleaktrack_leak_sites counts them all)\n"
+"  --output PATH  write PATH atomically (a temporary file renamed over it)\n"
+"                 instead of standard output; when no report can be read,\n"
+"                 PATH still gets kleaktrack_up 0\n"
+"  -h, --help     show this help\n"
+"\n"
+"Exit status: 0, or 2 if no report could be read or PATH not written.\n";
 
 static const char usage_help[] =
 "Usage: kleakctl help [COMMAND]\n"
@@ -347,7 +367,7 @@ static int cmd_scan(int argc, char **argv)
 enum {
 	OPT_JSON = 256, OPT_FOLDED, OPT_ALL, OPT_DIRECT, OPT_MIN_AGE,
 	OPT_MIN_SIZE, OPT_MODULE, OPT_SUPPRESS, OPT_LIMIT, OPT_FILE,
-	OPT_FAIL_ON, OPT_INTERVAL, OPT_COUNT,
+	OPT_FAIL_ON, OPT_INTERVAL, OPT_COUNT, OPT_TOP, OPT_OUTPUT,
 };
 
 /* Options shared by report and watch. */
@@ -986,6 +1006,107 @@ out:
 	return rc;
 }
 
+/* ---- metrics ---- */
+
+/* Seconds since the epoch at which @file (NULL: debugfs) was read. */
+static double report_time(const char *file)
+{
+	struct timespec ts;
+	struct stat st;
+
+	if (file && strcmp(file, "-") && !stat(file, &st))
+		ts = st.st_mtim;
+	else
+		clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int cmd_metrics(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "file", required_argument, NULL, OPT_FILE },
+		{ "top", required_argument, NULL, OPT_TOP },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *file = NULL, *output = NULL;
+	struct klt_filter filter = { 0 };
+	struct klt_grouping gr;
+	struct klt_supps supps;
+	struct klt_report r;
+	uint64_t top = 10;
+	char *buf, *tmp = NULL;
+	bool read_ok = false, have_r = false;
+	double now;
+	size_t len;
+	FILE *f = stdout;
+	int c, rc = KLT_EXIT_OK;
+
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_FILE:
+			file = optarg;
+			break;
+		case OPT_TOP:
+			if (!opt_number("--top", optarg, &top))
+				return KLT_EXIT_ERROR;
+			break;
+		case OPT_OUTPUT:
+			output = optarg;
+			break;
+		case 'h':
+			return help();
+		default:
+			return bad_option(c, argv);
+		}
+	}
+	if ((rc = no_args(argc, argv)))
+		return rc;
+	if (output && !(f = klt_atomic_open(output, &tmp))) {
+		fprintf(stderr, "kleakctl: %s: %s\n", output, strerror(errno));
+		return KLT_EXIT_ERROR;
+	}
+
+	now = report_time(file);
+	if (!(file ? klt_read_report_source(file, &buf, &len)
+		   : klt_read_debugfs(&buf, &len))) {
+		klt_report_init(&r, file ? (strcmp(file, "-") ? file : "<stdin>")
+					 : klt_debugfs_path(), stderr);
+		klt_report_parse(&r, buf, len);
+		have_r = true;
+		read_ok = !klt_report_empty_input(&r);
+		if (!read_ok)
+			fprintf(stderr, "kleakctl: %s: no report could be read\n",
+				r.source);
+	}
+	if (read_ok) {
+		klt_supps_init(&supps);
+		klt_group_build(&r, &filter, &gr);
+		klt_group_select(&r, &filter, &supps, &gr);
+		klt_print_metrics(f, &r, &gr, top > SIZE_MAX ? SIZE_MAX : top, now);
+		parse_warnings(&r);
+		klt_group_free(&gr);
+		klt_supps_free(&supps);
+	} else {
+		klt_print_metrics_down(f);
+		rc = KLT_EXIT_ERROR;
+	}
+	if (have_r)
+		klt_report_free(&r);
+	if (output) {
+		if (klt_atomic_commit(f, tmp, output)) {
+			fprintf(stderr, "kleakctl: %s: %s\n", output,
+				strerror(errno));
+			rc = KLT_EXIT_ERROR;
+		}
+	} else if (fflush(stdout) || ferror(stdout)) {
+		fputs("kleakctl: error writing the metrics\n", stderr);
+		rc = KLT_EXIT_ERROR;
+	}
+	return rc;
+}
+
 /* ---- dispatch ---- */
 
 static int cmd_help(int argc, char **argv);
@@ -998,6 +1119,7 @@ static const struct command commands[] = {
 	{ "stats", cmd_stats, usage_stats },
 	{ "set", cmd_set, usage_set },
 	{ "watch", cmd_watch, usage_watch },
+	{ "metrics", cmd_metrics, usage_metrics },
 	{ "help", cmd_help, usage_help },
 	{ 0 }
 };

@@ -5,8 +5,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kleakctl.h"
@@ -300,4 +302,60 @@ uint32_t klt_stack_intern(struct klt_stacktab *t, const uint32_t *frames,
 	t->nframes += n;
 	t->slots[h & (t->nslots - 1)] = t->n;
 	return t->n++;
+}
+
+/*
+ * A reader (node_exporter's textfile collector, a log shipper) must never
+ * see half a file: write a temporary file next to @path, then rename it
+ * over @path. Returns NULL with errno set on failure.
+ */
+FILE *klt_atomic_open(const char *path, char **tmp)
+{
+	size_t n = strlen(path) + sizeof(".tmp.XXXXXX");
+	FILE *f;
+	int fd;
+
+	*tmp = xmalloc(n);
+	snprintf(*tmp, n, "%s.tmp.XXXXXX", path);
+	fd = mkstemp(*tmp);
+	if (fd < 0)
+		goto err;
+	/* mkstemp() makes it 0600; the collector may run as another user. */
+	if (fchmod(fd, 0644) || !(f = fdopen(fd, "w"))) {
+		int e = errno;
+
+		close(fd);
+		unlink(*tmp);
+		errno = e;
+		goto err;
+	}
+	return f;
+err:
+	free(*tmp);
+	*tmp = NULL;
+	return NULL;
+}
+
+/* 0, or -1 with errno set; @tmp is removed on failure and freed always. */
+int klt_atomic_commit(FILE *f, char *tmp, const char *path)
+{
+	int rc = 0, e = 0;
+
+	if (fflush(f) || ferror(f) || fsync(fileno(f))) {
+		e = errno ? errno : EIO;
+		rc = -1;
+	}
+	if (fclose(f) && !rc) {
+		e = errno;
+		rc = -1;
+	}
+	if (!rc && rename(tmp, path)) {
+		e = errno;
+		rc = -1;
+	}
+	if (rc)
+		unlink(tmp);
+	free(tmp);
+	errno = e;
+	return rc;
 }
