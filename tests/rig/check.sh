@@ -71,8 +71,8 @@ fi
 # Guest scenarios: target -> scenarios. Debian's kernels first, while ours
 # build.
 matrix="
-debian-6.1:load-unload leaks idle kleakctl tombstones kmemleak-compat lockdown no-debugfs memory-offline unload-names vmalloc
-debian-6.12:load-unload leaks idle kleakctl tombstones bench-smoke kmemleak-compat lockdown no-debugfs memory-offline unload-names vmalloc
+debian-6.1:load-unload leaks idle kleakctl tombstones kmemleak-compat lockdown no-debugfs memory-offline unload-names vmalloc scan-service
+debian-6.12:load-unload leaks idle kleakctl tombstones bench-smoke kmemleak-compat lockdown no-debugfs memory-offline unload-names vmalloc scan-service
 debian-6.1-cloud:load-unload leaks idle kleakctl
 debian-6.12-cloud:load-unload leaks idle kleakctl
 debian-6.12-rt:load-unload leaks idle kleakctl

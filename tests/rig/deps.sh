@@ -7,7 +7,7 @@ set -euo pipefail
 
 pkgs="build-essential bc bison flex libelf-dev libssl-dev dwarves cpio kmod
 gzip xz-utils zstd rsync python3 busybox-static qemu-system-x86 clang
-dpkg-dev debhelper dh-dkms dkms fakeroot lintian prometheus
+dpkg-dev debhelper dh-dkms dkms fakeroot lintian prometheus systemd
 linux-image-amd64 linux-headers-amd64
 linux-image-6.12-amd64 linux-headers-6.12-amd64 linux-source-6.12
 linux-image-cloud-amd64 linux-headers-cloud-amd64

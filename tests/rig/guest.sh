@@ -98,6 +98,8 @@ for h in "$KLT_ROOT"/tests/helpers/*; do
 	*) cp "$h" "$root/bin/" ;;
 	esac
 done
+# The systemd service's script, for the scenario that runs it.
+cp "$KLT_ROOT/tools/systemd/kleaktrack-scan" "$root/bin/"
 cp "$KLT_ROOT/tests/scenarios/lib.sh" "$root/etc/klt-lib.sh"
 cp "$script" "$root/etc/scenario.sh"
 [ -d "$KLT_ROOT/tests/fixtures" ] && cp -r "$KLT_ROOT/tests/fixtures" "$root/etc/fixtures"

@@ -32,7 +32,9 @@ trap '[ $installed = 1 ] && purge' EXIT
 leftovers() {
 	ls -d /var/lib/dkms/kleaktrack /usr/src/kleaktrack-* \
 		/lib/modules/*/updates/dkms/kleaktrack.ko* /usr/sbin/kleakctl \
-		/usr/share/man/man8/kleakctl.8* 2>/dev/null
+		/usr/share/man/man8/kleakctl.8* /usr/libexec/kleaktrack \
+		/lib/systemd/system/kleaktrack-scan.* /etc/default/kleaktrack \
+		/usr/share/doc/kleakctl /usr/share/doc/kleaktrack-dkms 2>/dev/null
 	dkms status kleaktrack 2>/dev/null
 }
 
@@ -71,6 +73,15 @@ fi
 pass install
 judge kleakctl-version sh -c "kleakctl --version | grep -qx 'kleakctl $ver (kleaktrack report v1)'"
 judge man-page test -f /usr/share/man/man8/kleakctl.8.gz
+# The units as installed, against the installed script and man page.
+if systemd-analyze verify /lib/systemd/system/kleaktrack-scan.service \
+	/lib/systemd/system/kleaktrack-scan.timer >"$log/units.log" 2>&1; then
+	pass units-verify
+else
+	fail units-verify "$(head -3 "$log/units.log" | tr '\n' ' ')"
+fi
+judge units-not-enabled sh -c '! ls /etc/systemd/system/timers.target.wants/kleaktrack-scan.timer 2>/dev/null'
+judge scan-script test -x /usr/libexec/kleaktrack/kleaktrack-scan
 
 # Every installed Debian kernel the rig knows got a module from DKMS, of
 # the package's version, built for that release, signed when DKMS has a
