@@ -16,6 +16,15 @@ expect cannot-load-one-line 1 "$(wc -l < /tmp/err1)"
 check cannot-load-down grep -qx 'kleaktrack_up 0' $KLEAKTRACK_TEXTFILE_DIR/kleaktrack.prom
 check cannot-load-no-report test ! -e $KLEAKTRACK_REPORT_DIR/kleaktrack.json
 
+# Refused under Secure Boot (the key is not enrolled): the line says what
+# to do. The refusal is modprobe's, as the kernel gives it (EKEYREJECTED).
+printf '#!/bin/sh\necho "modprobe: ERROR: could not insert '"'"'kleaktrack'"'"': Key was rejected by service" >&2\nexit 1\n' > /tmp/modprobe-rejected
+chmod +x /tmp/modprobe-rejected
+KLEAKTRACK_MODPROBE=/tmp/modprobe-rejected kleaktrack-scan 2> /tmp/err1b
+expect key-rejected-rc 0 $?
+cat /tmp/err1b
+check key-rejected-hint grep -q "Key was rejected by service); not scanning; enroll DKMS's key: mokutil --import /var/lib/dkms/mok.pub$" /tmp/err1b
+
 # The module is loaded by the script, with the options it is given.
 KLEAKTRACK_MODPROBE="insmod $KLT_MODS/kleaktrack.ko min_age_ms=1000 scan_interval_s=0" \
 	kleaktrack-scan > /tmp/out2 2> /tmp/err2
