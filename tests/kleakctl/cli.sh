@@ -998,9 +998,18 @@ for name in guest-6-1 guest-6-12 help-global help-scan help-report help-clear he
 	help-metrics metrics-golden metrics-top metrics-kmemleak metrics-output; do
 	t "$name"
 done
+# The example alerts (tools/systemd/kleaktrack.rules.yml) on series as
+# the metrics give them: they fire after two scans with new leaks.
+t_alert_rules() {
+	run promtool check rules "$F/../../tools/systemd/kleaktrack.rules.yml" &&
+		expect_rc 0 || return 1
+	run sh -c 'cd "$1" && promtool test rules alerts-test.yml' sh "$F" &&
+		expect_rc 0 || { why="$why $(head -c 300 "$tmp/out")"; return 1; }
+}
+
 # promtool comes with Debian's prometheus package (tests/rig/deps.sh);
 # a package build without it skips what only promtool can judge.
-for name in metrics-promtool metrics-escaping; do
+for name in metrics-promtool metrics-escaping alert-rules; do
 	if command -v promtool >/dev/null 2>&1; then
 		t "$name"
 	else
