@@ -307,6 +307,8 @@ struct klt_object *klt_store_insert(struct klt_store *st, unsigned long addr,
 				    size_t size, bool *replaced);
 bool klt_store_erase(struct klt_store *st, unsigned long addr);
 struct klt_object *klt_store_lookup(struct klt_store *st, unsigned long addr);
+struct klt_object *klt_store_lookup_named(struct klt_store *st,
+					  unsigned long addr);
 struct klt_object *klt_store_first_from(struct klt_store *st,
 					unsigned long addr);
 struct klt_object *klt_store_next(struct klt_object *obj);
@@ -461,6 +463,7 @@ struct klt_scan {
 	unsigned long root_enc;		/* stand-in root of a leaked cycle */
 	/* why= (why.c) */
 	unsigned long why_lo, why_hi;	/* encoded range of the object */
+	unsigned long why_shown_off;	/* less this, the address as shown */
 	unsigned int why_told;
 };
 

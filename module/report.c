@@ -130,13 +130,7 @@ bool klt_print_object(struct klt_store *st, unsigned long addr)
 	bool found = false;
 
 	raw_spin_lock_irqsave(&st->lock, flags);
-	obj = klt_store_lookup(st, addr);
-	/* Else a per-CPU cookie: its first copy. */
-	if (!obj || !(obj->flags & KLT_F_LIVE)) {
-		obj = klt_store_lookup(st, addr + klt_pcpu_off());
-		if (obj && !(obj->flags & KLT_F_PERCPU))
-			obj = NULL;
-	}
+	obj = klt_store_lookup_named(st, addr);
 	/* A tombstone's memory is free: not an object to dump. */
 	if (obj && (obj->flags & KLT_F_LIVE)) {
 		snap = *obj;

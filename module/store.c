@@ -253,6 +253,24 @@ struct klt_object *klt_store_lookup(struct klt_store *st, unsigned long addr)
 	return NULL;
 }
 
+/*
+ * The record a user names with @addr (dump=, why=): one containing it
+ * or, for a per-CPU allocation, its cookie, which is what the report
+ * shows and what kmemleak's dump= takes.
+ */
+struct klt_object *klt_store_lookup_named(struct klt_store *st,
+					  unsigned long addr)
+{
+	struct klt_object *obj = klt_store_lookup(st, addr), *pc;
+
+	if (obj && (obj->flags & KLT_F_LIVE))
+		return obj;
+	pc = klt_store_lookup(st, addr + klt_pcpu_off());
+	if (pc && (pc->flags & KLT_F_PERCPU))
+		return pc;
+	return obj;
+}
+
 /* The first record at or after @addr, or containing it. */
 struct klt_object *klt_store_first_from(struct klt_store *st,
 					unsigned long addr)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * "why=<addr>": during the following scans, log where the references to
- * the tracked object containing addr are found, at most a few per scan.
+ * the tracked object containing addr (or whose per-CPU cookie addr is)
+ * are found, at most a few per scan.
  * A debugging aid for the question a conservative scanner raises most:
  * why is this leak not reported?
  *
@@ -40,10 +41,12 @@ void klt_why_begin(struct klt_scan *sc)
 	if (!enc)
 		return;
 	raw_spin_lock_irqsave(&sc->st->lock, flags);
-	obj = klt_store_lookup(sc->st, klt_dec(enc));
+	obj = klt_store_lookup_named(sc->st, klt_dec(enc));
 	if (obj) {
 		sc->why_lo = obj->enc_addr;
 		sc->why_hi = obj->enc_addr + max(obj->size, 1U);
+		/* A per-CPU allocation is named by its cookie, as asked. */
+		sc->why_shown_off = obj->flags & KLT_F_PERCPU ? klt_pcpu_off() : 0;
 	}
 	raw_spin_unlock_irqrestore(&sc->st->lock, flags);
 }
@@ -82,11 +85,12 @@ void klt_why(struct klt_scan *sc, unsigned long v, unsigned long from)
 		return;
 	if (sc->task) {
 		pr_info("why: 0x%lx is referenced from 0x%lx (stack of %s/%d, asleep since %lu, now %lu)\n",
-			klt_dec(v), from, sc->task->comm, task_pid_nr(sc->task),
+			klt_dec(v) - sc->why_shown_off, from, sc->task->comm, task_pid_nr(sc->task),
 			sc->asleep_since, jiffies);
 		return;
 	}
-	pr_info("why: 0x%lx is referenced from 0x%lx (%s)\n", klt_dec(v), from,
+	pr_info("why: 0x%lx is referenced from 0x%lx (%s)\n",
+		klt_dec(v) - sc->why_shown_off, from,
 		klt_why_where(sc, from));
 	/* Which cache, for a reference from untracked slab memory. */
 	if (virt_addr_valid(from) && PageSlab(compound_head(virt_to_page(from))))

@@ -183,6 +183,8 @@ klt_reported() {
 		_r=$((_r + 1))
 	done
 	echo "KLT-INFO rounds: $_r, missing:$_m"
+	# What holds them, for the log (a why= scan changes no verdict).
+	[ -z "$_m" ] || klt_why_missing "$_m" >&2
 	[ -z "$_m" ]
 }
 

@@ -54,6 +54,15 @@ expect decoys-not-reported 0 "$(for a in $decoy_pcpu $decoy_child $decoy_obj $de
 check dump-decoy-pcpu klt_cmd "dump=0x$decoy_pcpu"
 klt_dumped $decoy_pcpu > /tmp/decoy-before
 check decoy-dumped test -s /tmp/decoy-before
+# why= takes the cookie too, and names the allocation by it; the decoy is
+# held from the module's data.
+_l=$(dmesg | wc -l)
+check why-cookie-cmd klt_cmd "why=0x$decoy_pcpu"
+klt_cmd scan
+klt_cmd why=0
+dmesg | tail -n +$((_l + 1)) | grep 'why:' > /tmp/why-cookie
+cat /tmp/why-cookie
+check why-cookie grep -q "why: $(printf '0x%x' 0x$decoy_pcpu) is referenced from 0x" /tmp/why-cookie
 
 check rmmod-percpu rmmod kleaktrack_percpu
 check decoys-reported klt_reported $decoy_pcpu $decoy_child $decoy_obj $decoy_inner
