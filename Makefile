@@ -52,8 +52,13 @@ bench:
 deb:
 	rm -rf build/deb
 	mkdir -p build/deb/kleaktrack-$(VERSION)
-	if [ -d .git ]; then git ls-files -z -c -o --exclude-standard; \
-	else find . -path ./build -prune -o -type f -print0; fi | \
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -z -c -o --exclude-standard; \
+	else find . -path ./build -prune -o -path ./.git -prune -o -type f \
+		! -name '*.o' ! -name '*.ko' ! -name '*.mod' ! -name '*.mod.c' \
+		! -name '.*.cmd' ! -name Module.symvers ! -name modules.order \
+		! -path './tools/kleakctl/.build*' ! -path ./tools/kleakctl/kleakctl \
+		-print0; fi | \
 		xargs -0 -I{} sh -c 'test ! -f "$$1" || cp --parents "$$1" build/deb/kleaktrack-$(VERSION)/' sh {}
 	cd build/deb/kleaktrack-$(VERSION) && dpkg-buildpackage -us -uc -b
 	@ls build/deb/*.deb

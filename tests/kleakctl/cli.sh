@@ -913,11 +913,25 @@ t_metrics_golden() {
 
 # Every fixture kleakctl reads gives an exposition promtool accepts.
 t_metrics_promtool() {
-	for r in realistic kmemleak guest-debian-6.1 guest-debian-6.12 hashed \
-		 unloaded vmalloc weird untrusted empty; do
-		run "$K" metrics --file "$F/$r.report" && expect_rc 0 || return 1
+	for r in "$F"/*.report; do
+		r=$(basename "$r" .report)
+		run "$K" metrics --file "$F/$r.report" || return 1
 		promtool_ok "$tmp/out" || { why="$r: $why"; return 1; }
 	done
+}
+
+# No two series of a family print the same labels (promtool does not
+# check that), whatever the report: names that differ only in bytes the
+# labels clean, a frame "[vmlinux]" and one without a module.
+t_metrics_unique() {
+	for r in "$F"/*.report; do
+		run "$K" metrics --file "$r" --top 1000 || return 1
+		d=$(grep -v '^#' "$tmp/out" | sed 's/ [^ ]*$//' | sort | uniq -d)
+		[ -z "$d" ] || { why="$(basename "$r"): duplicate series: $d"; return 1; }
+	done
+	run "$K" metrics --file "$F/site-collisions.report" &&
+		has "$tmp/out" 'kleaktrack_leak_sites 2' &&
+		has "$tmp/out" 'kleaktrack_leak_site_bytes{function="foo",module="vmlinux",kind="direct"} 256'
 }
 
 # Series are summed per (function, module, kind) and cut to the top N
@@ -975,7 +989,17 @@ t_metrics_output() {
 		[ "$(cat "$tmp/prom/kleaktrack.prom" | grep -v '^#')" = "kleaktrack_up 0" ] ||
 		{ why="${why:-down file: $(head -c 200 "$tmp/prom/kleaktrack.prom")}"; return 1; }
 	run "$K" metrics --file "$F/realistic.report" --output "$tmp/nodir/x.prom" &&
-		expect_rc 2 && has "$tmp/err" "$tmp/nodir/x.prom"
+		expect_rc 2 && has "$tmp/err" "$tmp/nodir/x.prom" || return 1
+	# Never renamed over what is not a regular file (as root, /dev/stdout
+	# would become one): a FIFO and a symlink stay.
+	mkfifo "$tmp/prom/fifo"
+	ln -s kleaktrack.prom "$tmp/prom/link"
+	for o in fifo link; do
+		run "$K" metrics --file "$F/realistic.report" --output "$tmp/prom/$o" &&
+			expect_rc 2 && has "$tmp/err" "not a regular file, not replaced" || return 1
+	done
+	[ -p "$tmp/prom/fifo" ] && [ -L "$tmp/prom/link" ] &&
+		[ "$(ls "$tmp/prom" | wc -l)" = 3 ] || { why="replaced or leftovers: $(ls -l "$tmp/prom" | tr '\n' '|')"; return 1; }
 }
 
 for name in guest-6-1 guest-6-12 help-global help-scan help-report help-clear help-dump help-stats \
@@ -995,7 +1019,7 @@ for name in guest-6-1 guest-6-12 help-global help-scan help-report help-clear he
 	env-write-error scan scan-twice scan-twice-then-report-json \
 	scan-wait-age scan-missing-counters report-from-debugfs clear dump set \
 	stats stats-file stats-json watch-new-groups watch-unparsed watch-sigint \
-	help-metrics metrics-golden metrics-top metrics-kmemleak metrics-output; do
+	help-metrics metrics-golden metrics-unique metrics-top metrics-kmemleak metrics-output; do
 	t "$name"
 done
 # The example alerts (tools/systemd/kleaktrack.rules.yml) on series as

@@ -16,7 +16,7 @@ fail() { echo "FAIL package/$1${2:+: $2}"; }
 judge() { n=$1; shift; if "$@"; then pass "$n"; else fail "$n"; fi; }
 
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$KLT_ROOT/dkms.conf")
-debs=$KLT_OUT/deb
+debs=$KLT_ROOT/build/deb		# where "make deb" puts them
 log=$KLT_OUT/logs/package
 mkdir -p "$log"
 
@@ -26,7 +26,10 @@ purge() {
 }
 # Whatever happens below, the machine is left as it was found.
 installed=0
-trap '[ $installed = 1 ] && purge' EXIT
+fake=5.10.0-0-klt-fake
+trap '[ $installed = 1 ] && purge; rm -rf "/lib/modules/$fake"' EXIT
+# Only this run's modules boot in the guests.
+rm -rf "$KLT_OUT/dkms"
 
 # What DKMS left for kleaktrack: its tree, its sources, its modules.
 leftovers() {
@@ -34,7 +37,8 @@ leftovers() {
 		/lib/modules/*/updates/dkms/kleaktrack.ko* /usr/sbin/kleakctl \
 		/usr/share/man/man8/kleakctl.8* /usr/libexec/kleaktrack \
 		/lib/systemd/system/kleaktrack-scan.* /etc/default/kleaktrack \
-		/usr/share/doc/kleakctl /usr/share/doc/kleaktrack-dkms 2>/dev/null
+		/usr/share/doc/kleakctl /usr/share/doc/kleaktrack-dkms \
+		/var/lib/kleaktrack 2>/dev/null
 	dkms status kleaktrack 2>/dev/null
 }
 
@@ -71,7 +75,7 @@ if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	exit 1
 fi
 pass install
-judge kleakctl-version sh -c "kleakctl --version | grep -qx 'kleakctl $ver (kleaktrack report v1)'"
+judge kleakctl-version sh -c "/usr/sbin/kleakctl --version | grep -qx 'kleakctl $ver (kleaktrack report v1)'"
 judge man-page test -f /usr/share/man/man8/kleakctl.8.gz
 # The units as installed, against the installed script and man page.
 if systemd-analyze verify /lib/systemd/system/kleaktrack-scan.service \
@@ -82,10 +86,15 @@ else
 fi
 judge units-not-enabled sh -c '! ls /etc/systemd/system/timers.target.wants/kleaktrack-scan.timer 2>/dev/null'
 judge scan-script test -x /usr/libexec/kleaktrack/kleaktrack-scan
+# What the service writes goes with a purge (debian/kleakctl.postrm).
+mkdir -p /var/lib/kleaktrack && echo '{}' >/var/lib/kleaktrack/kleaktrack.json
 
-# Every installed Debian kernel the rig knows got a module from DKMS, of
+# Every installed Debian kernel the rig knows gets a module from DKMS, of
 # the package's version, built for that release, signed when DKMS has a
-# key (Secure Boot: the key the user enrolls with mokutil).
+# key (Secure Boot: the key the user enrolls with mokutil). The package
+# builds for the running and the newest kernel (all of them where the
+# running one is not installed, as on this host); another kernel is one
+# "dkms install", as the kernel's own postinst hook runs it.
 for t in debian-6.1 debian-6.12 debian-6.1-cloud debian-6.12-cloud debian-6.12-rt; do
 	( klt_target "$t" ) >/dev/null 2>&1 || { echo "SKIP package/dkms-$t: not installed"; continue; }
 	klt_target "$t"
@@ -93,6 +102,11 @@ for t in debian-6.1 debian-6.12 debian-6.1-cloud debian-6.12-cloud debian-6.12-r
 	# Compressed as the kernel's own modules are (xz on 6.12).
 	ko=$(ls /lib/modules/"$rel"/updates/dkms/kleaktrack.ko* 2>/dev/null | head -1)
 	st=$(dkms status -m kleaktrack -v "$ver" -k "$rel" 2>/dev/null)
+	case $st in
+	*": installed"*) ;;
+	*) dkms install -m kleaktrack -v "$ver" -k "$rel" >>"$log/dkms-install.log" 2>&1
+	   st=$(dkms status -m kleaktrack -v "$ver" -k "$rel" 2>/dev/null) ;;
+	esac
 	judge "dkms-$t/status" sh -c "echo '$st' | grep -q ': installed'"
 	if [ -z "$ko" ]; then
 		fail "dkms-$t/module" "none in /lib/modules/$rel/updates/dkms (dkms status: $st)"
@@ -117,7 +131,6 @@ done
 
 # A kernel outside BUILD_EXCLUSIVE_KERNEL is skipped with DKMS's own word
 # (exit 77), not a build failure.
-fake=5.10.0-0-klt-fake
 mkdir -p "/lib/modules/$fake/build"
 dkms build -m kleaktrack -v "$ver" -k "$fake" >"$log/exclusive.log" 2>&1
 rc=$?

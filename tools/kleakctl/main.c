@@ -1064,7 +1064,9 @@ static int cmd_metrics(int argc, char **argv)
 	if ((rc = no_args(argc, argv)))
 		return rc;
 	if (output && !(f = klt_atomic_open(output, &tmp))) {
-		fprintf(stderr, "kleakctl: %s: %s\n", output, strerror(errno));
+		fprintf(stderr, "kleakctl: %s: %s\n", output,
+			errno == EINVAL || errno == ELOOP ?
+			"not a regular file, not replaced" : strerror(errno));
 		return KLT_EXIT_ERROR;
 	}
 

@@ -44,76 +44,90 @@ static bool klt_is_allocator(const char *func, size_t n)
 }
 
 struct klt_site {
-	const char *func, *mod;	/* not NUL-terminated */
-	size_t func_len, mod_len;
+	char *func, *mod;	/* label values as printed, before escaping */
 	uint8_t kind;
 	uint64_t bytes, objects;
 };
+
+/*
+ * A label value before escaping. Symbol and module names are ASCII; any
+ * other byte (a garbled report) becomes '_', for a label value must be
+ * valid UTF-8 and a control character helps no one. Sites are told apart
+ * by these strings, so that no two series print the same.
+ */
+static char *klt_label_value(const char *s, size_t n)
+{
+	char *v = xstrndup(s, n);
+
+	for (char *p = v; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			*p = '_';
+	return v;
+}
 
 /* The first frame of @stack that is not an allocator, or the last one. */
 static void klt_site_of(const struct klt_report *r, uint32_t stack,
 			struct klt_site *s)
 {
+	const char *func = "[no backtrace]", *mod = NULL;
+	size_t func_len = strlen(func), mod_len = 0;
 	const struct klt_stack *st;
 	struct klt_frame_parts fp;
 
-	s->func = "[no backtrace]";
-	s->func_len = strlen(s->func);
-	s->mod = NULL;
-	s->mod_len = 0;
-	if (stack == KLT_NONE || !r->stacks.stk[stack].n)
-		return;
-	st = &r->stacks.stk[stack];
-	for (uint32_t k = 0; k < st->n; k++) {
-		klt_frame_split(klt_str(&r->str, r->stacks.frames[st->off + k]),
-				&fp);
-		if (k + 1 < st->n && klt_is_allocator(fp.func, fp.func_len))
-			continue;
-		s->func = fp.func;
-		s->func_len = fp.func_len;
-		s->mod = fp.mod;
-		s->mod_len = fp.mod_len;
-		return;
+	if (stack != KLT_NONE && r->stacks.stk[stack].n) {
+		st = &r->stacks.stk[stack];
+		for (uint32_t k = 0; k < st->n; k++) {
+			klt_frame_split(klt_str(&r->str,
+						r->stacks.frames[st->off + k]),
+					&fp);
+			if (k + 1 < st->n &&
+			    klt_is_allocator(fp.func, fp.func_len))
+				continue;
+			func = fp.func;
+			func_len = fp.func_len;
+			mod = fp.mod;
+			mod_len = fp.mod_len;
+			break;
+		}
 	}
+	s->func = klt_label_value(func, func_len);
+	/* A frame without a module is the kernel's own code. */
+	if (mod)
+		s->mod = klt_label_value(mod, mod_len);
+	else
+		s->mod = xstrdup(func_len == strlen("[no backtrace]") &&
+				 !memcmp(func, "[no backtrace]", func_len) ?
+				 "" : "vmlinux");
 }
 
-static bool klt_site_same(const struct klt_site *a, const struct klt_site *b)
+/* By site, to merge the groups of one site. */
+static int klt_site_cmp_key(const void *pa, const void *pb)
 {
-	return a->kind == b->kind && a->func_len == b->func_len &&
-	       a->mod_len == b->mod_len &&
-	       !memcmp(a->func, b->func, a->func_len) &&
-	       (!a->mod_len || !memcmp(a->mod, b->mod, a->mod_len));
+	const struct klt_site *a = pa, *b = pb;
+	int c = strcmp(a->func, b->func);
+
+	if (!c)
+		c = strcmp(a->mod, b->mod);
+	return c ? c : a->kind - b->kind;
 }
 
+/* By bytes, most first; ties by site, so that the cut is always the same. */
 static int klt_site_cmp(const void *pa, const void *pb)
 {
 	const struct klt_site *a = pa, *b = pb;
-	size_t n;
-	int c;
 
 	if (a->bytes != b->bytes)
 		return a->bytes < b->bytes ? 1 : -1;
-	/* Ties in a fixed order, so that the cut is the same every time. */
-	n = a->func_len < b->func_len ? a->func_len : b->func_len;
-	c = memcmp(a->func, b->func, n);
-	if (c || a->func_len != b->func_len)
-		return c ? c : (a->func_len < b->func_len ? -1 : 1);
-	return a->kind - b->kind;
+	return klt_site_cmp_key(pa, pb);
 }
 
-/*
- * A label value: backslash and double quote escaped. Symbol and module
- * names are ASCII; any other byte (a garbled report) becomes '_', for a
- * label value must be valid UTF-8 and a control character helps no one.
- */
-static void klt_label(FILE *f, const char *s, size_t n)
+/* A label value, escaped as the text format wants. */
+static void klt_label(FILE *f, const char *s)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = s[i];
-
-		if (c == '\\' || c == '"')
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
 			fputc('\\', f);
-		fputc(c < 0x20 || c >= 0x7f ? '_' : c, f);
+		fputc(*s, f);
 	}
 }
 
@@ -124,12 +138,9 @@ static void klt_site_series(FILE *f, const char *name,
 
 	for (size_t i = 0; i < n; i++) {
 		fprintf(f, "%s{function=\"", name);
-		klt_label(f, sites[i].func, sites[i].func_len);
+		klt_label(f, sites[i].func);
 		fputs("\",module=\"", f);
-		if (sites[i].mod)
-			klt_label(f, sites[i].mod, sites[i].mod_len);
-		else
-			fputs("vmlinux", f);
+		klt_label(f, sites[i].mod);
 		fprintf(f, "\",kind=\"%s\"} %llu\n", kinds[sites[i].kind & 1],
 			(unsigned long long)(bytes ? sites[i].bytes : sites[i].objects));
 	}
@@ -237,18 +248,24 @@ void klt_print_metrics(FILE *f, const struct klt_report *r,
 
 	for (size_t i = 0; i < gr->nshown; i++) {
 		const struct klt_group *g = &gr->g[gr->shown[i]];
-		struct klt_site s = { 0 };
-		size_t k;
+		struct klt_site *st = &sites[i];
 
-		klt_site_of(r, g->stack, &s);
-		s.kind = g->kind;
-		for (k = 0; k < nsites; k++)
-			if (klt_site_same(&sites[k], &s))
-				break;
-		if (k == nsites)
-			sites[nsites++] = s;
-		sites[k].bytes += g->bytes;
-		sites[k].objects += g->objects;
+		klt_site_of(r, g->stack, st);
+		st->kind = g->kind;
+		st->bytes = g->bytes;
+		st->objects = g->objects;
+	}
+	/* Merge the groups of each site: sorted, neighbours. */
+	qsort(sites, gr->nshown, sizeof(*sites), klt_site_cmp_key);
+	for (size_t i = 0; i < gr->nshown; i++) {
+		if (nsites && !klt_site_cmp_key(&sites[nsites - 1], &sites[i])) {
+			sites[nsites - 1].bytes += sites[i].bytes;
+			sites[nsites - 1].objects += sites[i].objects;
+			free(sites[i].func);
+			free(sites[i].mod);
+			continue;
+		}
+		sites[nsites++] = sites[i];
 	}
 	qsort(sites, nsites, sizeof(*sites), klt_site_cmp);
 	klt_metric(f, "kleaktrack_leak_sites", "gauge",
@@ -263,6 +280,10 @@ void klt_print_metrics(FILE *f, const struct klt_report *r,
 		klt_family(f, "kleaktrack_leak_site_objects", "gauge",
 			   "Suspected leaks per allocating function (top N by bytes)");
 		klt_site_series(f, "kleaktrack_leak_site_objects", sites, top, false);
+	}
+	for (size_t i = 0; i < nsites; i++) {
+		free(sites[i].func);
+		free(sites[i].mod);
 	}
 	free(sites);
 }

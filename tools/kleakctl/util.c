@@ -312,9 +312,19 @@ uint32_t klt_stack_intern(struct klt_stacktab *t, const uint32_t *frames,
 FILE *klt_atomic_open(const char *path, char **tmp)
 {
 	size_t n = strlen(path) + sizeof(".tmp.XXXXXX");
+	struct stat st;
 	FILE *f;
 	int fd;
 
+	*tmp = NULL;
+	/*
+	 * A rename would replace a device node (/dev/stdout, as root) or a
+	 * symlink with a regular file: only regular files are replaced.
+	 */
+	if (!lstat(path, &st) && !S_ISREG(st.st_mode)) {
+		errno = S_ISLNK(st.st_mode) ? ELOOP : EINVAL;
+		return NULL;
+	}
 	*tmp = xmalloc(n);
 	snprintf(*tmp, n, "%s.tmp.XXXXXX", path);
 	fd = mkstemp(*tmp);
@@ -341,6 +351,7 @@ int klt_atomic_commit(FILE *f, char *tmp, const char *path)
 {
 	int rc = 0, e = 0;
 
+	errno = 0;
 	if (fflush(f) || ferror(f) || fsync(fileno(f))) {
 		e = errno ? errno : EIO;
 		rc = -1;
