@@ -159,6 +159,17 @@ static void klt_metric(FILE *f, const char *name, const char *type,
 	fprintf(f, "%s %llu\n", name, (unsigned long long)v);
 }
 
+/* A gauge with one series per kind of leak. */
+static void klt_kind_metric(FILE *f, const char *name, const char *help,
+			    uint64_t direct, uint64_t indirect)
+{
+	klt_family(f, name, "gauge", help);
+	fprintf(f, "%s{kind=\"direct\"} %llu\n", name,
+		(unsigned long long)direct);
+	fprintf(f, "%s{kind=\"indirect\"} %llu\n", name,
+		(unsigned long long)indirect);
+}
+
 /* A header counter, if the report has it (a kmemleak report has none). */
 static void klt_hdr_metric(FILE *f, const struct klt_report *r,
 			   const char *key, const char *name,
@@ -192,18 +203,12 @@ void klt_print_metrics(FILE *f, const struct klt_report *r,
 		   "Whether every entry of the report was parsed",
 		   klt_report_complete(r));
 
-	klt_family(f, "kleaktrack_suspected_leaks", "gauge",
-		   "Objects reported as suspected leaks");
-	fprintf(f, "kleaktrack_suspected_leaks{kind=\"direct\"} %llu\n",
-		(unsigned long long)t->direct_objects);
-	fprintf(f, "kleaktrack_suspected_leaks{kind=\"indirect\"} %llu\n",
-		(unsigned long long)t->indirect_objects);
-	klt_family(f, "kleaktrack_suspected_leak_bytes", "gauge",
-		   "Bytes in objects reported as suspected leaks");
-	fprintf(f, "kleaktrack_suspected_leak_bytes{kind=\"direct\"} %llu\n",
-		(unsigned long long)t->direct_bytes);
-	fprintf(f, "kleaktrack_suspected_leak_bytes{kind=\"indirect\"} %llu\n",
-		(unsigned long long)t->indirect_bytes);
+	klt_kind_metric(f, "kleaktrack_suspected_leaks",
+			"Objects reported as suspected leaks",
+			t->direct_objects, t->indirect_objects);
+	klt_kind_metric(f, "kleaktrack_suspected_leak_bytes",
+			"Bytes in objects reported as suspected leaks",
+			t->direct_bytes, t->indirect_bytes);
 	klt_hdr_metric(f, r, KLT_HDR_NEW_LEAKS, "kleaktrack_new_leaks",
 		       "gauge", "Suspected leaks the last scan found");
 	klt_hdr_metric(f, r, KLT_HDR_NEW_BYTES, "kleaktrack_new_leak_bytes",
