@@ -264,11 +264,14 @@ static void klt_pcpu_widen(struct klt_store *st, unsigned long addr,
 {
 	unsigned long cookie = addr - klt_pcpu_off();
 	unsigned int r = klt_pcpu_range(addr);
+	unsigned long lo = cookie, hi = cookie + size;
 
-	if (st->pcpu_hi[r] == st->pcpu_lo[r] || cookie < st->pcpu_lo[r])
-		st->pcpu_lo[r] = cookie;
-	if (cookie + size > st->pcpu_hi[r])
-		st->pcpu_hi[r] = cookie + size;
+	if (st->pcpu_hi[r] != st->pcpu_lo[r]) {
+		lo = min(lo, klt_dec(st->pcpu_lo[r]));
+		hi = max(hi, klt_dec(st->pcpu_hi[r]));
+	}
+	st->pcpu_lo[r] = klt_enc(lo);
+	st->pcpu_hi[r] = klt_enc(hi);
 }
 
 /*

@@ -183,6 +183,21 @@ static inline unsigned int klt_pcpu_range(unsigned long addr)
 }
 
 /*
+ * Whether the cookie of @addr (a first copy's address, as a candidate
+ * has it) holds the per-CPU allocation whose first copy is at @start.
+ * A first-chunk cookie is a number below 4 GiB, as flags, sizes and
+ * counters are, and inside an allocation such a number is far likelier
+ * than a __percpu pointer to a field: the allocator hands out the start,
+ * and fields are reached through per_cpu_ptr(), whose addresses hold
+ * from anywhere in a copy. There only the start counts (found on 6.12:
+ * every boot cache's flags, 0x41008, fell inside a 200-byte one).
+ */
+static inline bool klt_cookie_holds(unsigned long addr, unsigned long start)
+{
+	return addr == start || klt_pcpu_range(addr);
+}
+
+/*
  * One tracked object: 96 bytes on x86-64 (kmemleak's is ~168). Indexes
  * (u32, 0 = none) link records so that no pointer into the pool escapes.
  */
@@ -285,7 +300,12 @@ struct klt_store {
 	u32 serial;
 	u64 live_bytes;
 	unsigned long enc_min, enc_max;	/* encoded bounds of all objects */
-	unsigned long pcpu_lo[2], pcpu_hi[2];	/* per-CPU cookies, by range */
+	/*
+	 * The per-CPU cookies, by range, encoded: this struct is in our
+	 * module's data, which the RAM walk reads as a root, and the lowest
+	 * cookie is a leak's (on 6.1 it held the first-chunk orphan).
+	 */
+	unsigned long pcpu_lo[2], pcpu_hi[2];
 	u16 gen;			/* last scan generation */
 	struct klt_stats __percpu *stats;
 };
@@ -464,6 +484,7 @@ struct klt_scan {
 	/* why= (why.c) */
 	unsigned long why_lo, why_hi;	/* encoded range of the object */
 	unsigned long why_shown_off;	/* less this, the address as shown */
+	unsigned long why_born;		/* klt_obj_born() of it */
 	unsigned int why_told;
 };
 
@@ -527,6 +548,11 @@ void klt_classify(struct klt_scan *sc);
 DECLARE_STATIC_KEY_FALSE(klt_why_key);
 void klt_why_set(unsigned long addr);
 void klt_why_begin(struct klt_scan *sc);
+/*
+ * Set in a candidate translated from a per-CPU cookie: encoded kernel
+ * addresses have their top byte clear.
+ */
+#define KLT_CAND_COOKIE	BIT(63)
 void klt_why(struct klt_scan *sc, unsigned long v, unsigned long from);
 
 /* report.c */

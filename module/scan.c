@@ -25,11 +25,6 @@
 #include "kleaktrack.h"
 
 #define KLT_CAND_MAX	(PAGE_SIZE / sizeof(unsigned long))
-/*
- * Set in a candidate translated from a per-CPU cookie: encoded kernel
- * addresses have their top byte clear.
- */
-#define KLT_CAND_COOKIE	BIT(63)
 
 static_assert(sizeof(struct klt_scan) <= PAGE_SIZE);
 
@@ -94,11 +89,15 @@ void klt_flush(struct klt_scan *sc)
 		unsigned long v = sc->cand[i];
 		struct klt_object *obj;
 
-		obj = klt_store_lookup(st, klt_dec(v & ~KLT_CAND_COOKIE));
+		unsigned long addr = klt_dec(v & ~KLT_CAND_COOKIE);
+
+		obj = klt_store_lookup(st, addr);
 		if (!obj || !(obj->flags & KLT_F_LIVE))
 			continue;
 		/* A cookie stands only for a per-CPU allocation. */
-		if ((v & KLT_CAND_COOKIE) && !(obj->flags & KLT_F_PERCPU))
+		if ((v & KLT_CAND_COOKIE) &&
+		    (!(obj->flags & KLT_F_PERCPU) ||
+		     !klt_cookie_holds(addr, klt_obj_addr(obj))))
 			continue;
 		if (likely(!sc->visit))
 			klt_mark(sc, obj);
@@ -202,7 +201,7 @@ void klt_scan_words(struct klt_scan *sc, const unsigned long *w,
 		    klt_vmap_bookkeeping(sc, w, i, nwords, from))
 			continue;
 		if (static_branch_unlikely(&klt_why_key))
-			klt_why(sc, v & ~KLT_CAND_COOKIE,
+			klt_why(sc, v,
 				from + i * sizeof(long));
 		sc->cand[sc->ncand++] = v;
 		if (sc->ncand == KLT_CAND_MAX)
@@ -336,8 +335,8 @@ struct klt_scan *klt_scan_begin(struct klt_store *st, unsigned long min_age,
 	sc->lo = st->enc_min;
 	sc->hi = st->enc_max;
 	for (i = 0; i < 2; i++) {
-		sc->pcpu_lo[i] = st->pcpu_lo[i];
-		sc->pcpu_len[i] = st->pcpu_hi[i] - st->pcpu_lo[i];
+		sc->pcpu_lo[i] = klt_dec(st->pcpu_lo[i]);
+		sc->pcpu_len[i] = klt_dec(st->pcpu_hi[i]) - sc->pcpu_lo[i];
 	}
 	raw_spin_unlock_irqrestore(&st->lock, flags);
 	sc->pcpu_off = klt_pcpu_off();

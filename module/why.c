@@ -47,6 +47,7 @@ void klt_why_begin(struct klt_scan *sc)
 		sc->why_hi = obj->enc_addr + max(obj->size, 1U);
 		/* A per-CPU allocation is named by its cookie, as asked. */
 		sc->why_shown_off = obj->flags & KLT_F_PERCPU ? klt_pcpu_off() : 0;
+		sc->why_born = klt_obj_born(obj);
 	}
 	raw_spin_unlock_irqrestore(&sc->st->lock, flags);
 }
@@ -77,21 +78,40 @@ static const char *klt_why_where(struct klt_scan *sc, unsigned long from)
 	return PageCompound(page) ? "large kmalloc page" : "page";
 }
 
+/*
+ * Why a word that names the watched object does not hold it, or "": the
+ * words are logged as they are collected, the rules that drop some are
+ * applied later (klt_flush(), klt_mark()).
+ */
+static const char *klt_why_void(struct klt_scan *sc, unsigned long v)
+{
+	if ((v & KLT_CAND_COOKIE) &&
+	    !klt_cookie_holds(klt_dec(v & ~KLT_CAND_COOKIE),
+			      klt_dec(sc->why_lo)))
+		return ", not counted: a number inside a first-chunk allocation";
+	if (sc->task && sc->asleep_since &&
+	    time_after(sc->why_born, sc->asleep_since + 1))
+		return ", not counted: allocated after the task slept";
+	return "";
+}
+
 /* A candidate @v found at @from: is it the watched object? */
 void klt_why(struct klt_scan *sc, unsigned long v, unsigned long from)
 {
-	if (v < sc->why_lo || v >= sc->why_hi ||
+	unsigned long shown = klt_dec(v & ~KLT_CAND_COOKIE) - sc->why_shown_off;
+
+	if ((v & ~KLT_CAND_COOKIE) < sc->why_lo ||
+	    (v & ~KLT_CAND_COOKIE) >= sc->why_hi ||
 	    sc->why_told++ >= KLT_WHY_PER_SCAN)
 		return;
 	if (sc->task) {
-		pr_info("why: 0x%lx is referenced from 0x%lx (stack of %s/%d, asleep since %lu, now %lu)\n",
-			klt_dec(v) - sc->why_shown_off, from, sc->task->comm, task_pid_nr(sc->task),
-			sc->asleep_since, jiffies);
+		pr_info("why: 0x%lx is referenced from 0x%lx (stack of %s/%d, asleep since %lu, now %lu%s)\n",
+			shown, from, sc->task->comm, task_pid_nr(sc->task),
+			sc->asleep_since, jiffies, klt_why_void(sc, v));
 		return;
 	}
-	pr_info("why: 0x%lx is referenced from 0x%lx (%s)\n",
-		klt_dec(v) - sc->why_shown_off, from,
-		klt_why_where(sc, from));
+	pr_info("why: 0x%lx is referenced from 0x%lx (%s%s)\n", shown, from,
+		klt_why_where(sc, from), klt_why_void(sc, v));
 	/* Which cache, for a reference from untracked slab memory. */
 	if (virt_addr_valid(from) && PageSlab(compound_head(virt_to_page(from))))
 		mem_dump_obj((void *)from);

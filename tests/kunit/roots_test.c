@@ -339,8 +339,8 @@ static void roots_percpu_copies(struct kunit *test)
 	obj = kt_ins(test, first, 40, NULL);
 	KUNIT_ASSERT_NOT_NULL(test, obj);
 	obj->flags |= KLT_F_PERCPU;
-	ctx->st.pcpu_lo[klt_pcpu_range(first)] = cookie;
-	ctx->st.pcpu_hi[klt_pcpu_range(first)] = cookie + 40;
+	ctx->st.pcpu_lo[klt_pcpu_range(first)] = klt_enc(cookie);
+	ctx->st.pcpu_hi[klt_pcpu_range(first)] = klt_enc(cookie + 40);
 
 	sc = roots_sc(test);
 	sc->pcpu_lo[klt_pcpu_range(first)] = cookie;

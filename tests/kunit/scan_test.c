@@ -228,7 +228,9 @@ static void scan_vmap_bookkeeping(struct kunit *test)
 /*
  * A per-CPU allocation is referenced by its cookie, scanned on every
  * CPU's copy and summed over all of them; a word in a cookie range that
- * lands on another kind of record stands for nothing.
+ * lands on another kind of record stands for nothing. Inside a
+ * first-chunk allocation a cookie is taken for a number
+ * (klt_cookie_holds()).
  */
 static void scan_percpu_cookie(struct kunit *test)
 {
@@ -257,19 +259,25 @@ static void scan_percpu_cookie(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, klt_obj_shown(obj), cookie);
 	/* The store's range for it, and one for a word naming @node. */
 	other = klt_pcpu_range(first) ^ 1;
-	ctx->st.pcpu_lo[klt_pcpu_range(first)] = cookie;
-	ctx->st.pcpu_hi[klt_pcpu_range(first)] = cookie + 64;
-	ctx->st.pcpu_lo[other] = (unsigned long)node - klt_pcpu_off();
-	ctx->st.pcpu_hi[other] = ctx->st.pcpu_lo[other] + 64;
+	ctx->st.pcpu_lo[klt_pcpu_range(first)] = klt_enc(cookie);
+	ctx->st.pcpu_hi[klt_pcpu_range(first)] = klt_enc(cookie + 64);
+	ctx->st.pcpu_lo[other] = klt_enc((unsigned long)node - klt_pcpu_off());
+	ctx->st.pcpu_hi[other] = klt_enc((unsigned long)node - klt_pcpu_off() + 64);
 	child = kt_node(test, 64);
 	*(void ***)((unsigned long)per_cpu_ptr(pc, last) + 40) = child;
 
-	roots[0] = (void *)(cookie + 8);
-	roots[1] = (void *)ctx->st.pcpu_lo[other];
+	roots[0] = (void *)cookie;
+	roots[1] = (void *)((unsigned long)node - klt_pcpu_off());
 	kt_scan_twice(test, roots, 2, &res);
 	KUNIT_EXPECT_EQ(test, kt_kind(test, (void *)first), NOT_LEAK);
 	KUNIT_EXPECT_EQ(test, kt_kind(test, child), NOT_LEAK);
 	KUNIT_EXPECT_EQ(test, kt_kind(test, node), DIRECT);
+
+	roots[0] = (void *)(cookie + 8);
+	kt_scan_once(test, roots, 2, 0, &res);
+	kt_scan_once(test, roots, 2, 0, &res);
+	KUNIT_EXPECT_EQ(test, kt_kind(test, (void *)first),
+			klt_pcpu_range(first) ? NOT_LEAK : DIRECT);
 
 	roots[0] = NULL;
 	kt_scan_once(test, roots, 2, 0, &res);

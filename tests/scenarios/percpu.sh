@@ -40,7 +40,9 @@ done
 # not reused (an allocation there is zeroed, and stale_child then a leak
 # whatever the rule does).
 if [ "$kept" = 1 ]; then
-	expect stale-child-direct direct "$(klt_class $stale_child $r)"
+	c=$(klt_class $stale_child $r)
+	expect stale-child-direct direct "$c"
+	[ "$c" = direct ] || klt_why_missing "$stale_child" >&2
 else
 	skip stale-child-direct "the freed allocation's place was reused"
 fi
