@@ -410,18 +410,60 @@ static void klt_store_reuse(struct klt_store *st, struct klt_object *obj,
 }
 
 /*
+ * A first-chunk per-CPU tombstone outlives a smaller allocation in its
+ * place: the allocator zeroes only the new allocation's bytes, and the
+ * rest of the freed one keeps what it held, unused (on 6.1 an 8-byte
+ * allocation at a freed 48-byte one left its stale child pointer a root).
+ * A vmalloc'd chunk's tombstone is trusted only while its first page is
+ * mapped where it was (roots.c), which a piece of it cannot tell: it goes.
+ */
+static bool klt_tomb_splits(const struct klt_object *obj)
+{
+	return (obj->flags & (KLT_F_LIVE | KLT_F_PERCPU)) == KLT_F_PERCPU &&
+	       !obj->enc_cache;
+}
+
+/* A tombstone for [key, end), encoded, where no record is; lock held. */
+static void klt_store_add_tomb(struct klt_store *st, unsigned long key,
+			       unsigned long end)
+{
+	struct rb_node **link = &st->root.rb_node, *parent = NULL;
+	struct klt_object *obj;
+
+	if (!st->free_head || end - key > U32_MAX)
+		return;
+	while (*link) {
+		parent = *link;
+		obj = rb_entry(parent, struct klt_object, node);
+		link = key < obj->enc_addr ? &parent->rb_left : &parent->rb_right;
+	}
+	obj = klt_obj(st, st->free_head);
+	st->free_head = obj->next;
+	st->nr_free--;
+	memset(obj, 0, sizeof(*obj));
+	obj->enc_addr = key;
+	obj->size = end - key;
+	obj->flags = KLT_F_PERCPU;
+	obj->serial = ++st->serial;
+	rb_link_node(&obj->node, parent, link);
+	rb_insert_color(&obj->node, &st->root);
+	st->nr_freed++;
+}
+
+/*
  * Record an allocation. Records never overlap, or lookups would miss
  * objects: the records the new object covers are stale (their frees went
  * unseen, or they are tombstones) and are dropped first, a fresh descent
  * each; past KLT_INSERT_BOUND of them the allocation is not recorded at
- * all. A record at @addr itself is then reused in place. Returns the
- * record to fill in, or NULL; *replaced tells that a live record was
- * dropped or overwritten.
+ * all. A record at @addr itself is then reused in place. A first-chunk
+ * per-CPU tombstone is cut instead (klt_tomb_splits()): its parts before
+ * and after the new object stay. Returns the record to fill in, or NULL;
+ * *replaced tells that a live record was dropped or overwritten.
  */
 struct klt_object *klt_store_insert(struct klt_store *st, unsigned long addr,
 				    size_t size, bool *replaced)
 {
-	unsigned long key = klt_enc(addr), end;
+	unsigned long key = klt_enc(addr), end, tail = 0;
 	struct klt_object *pred, *obj;
 	struct rb_node **link, *parent;
 	int bound = KLT_INSERT_BOUND;
@@ -457,6 +499,15 @@ struct klt_object *klt_store_insert(struct klt_store *st, unsigned long addr,
 			break;
 		if (bound-- <= 0)
 			return NULL;
+		if (klt_tomb_splits(stale)) {
+			/* At most one record reaches past the new object. */
+			if (klt_obj_end(stale) > end)
+				tail = klt_obj_end(stale);
+			if (stale == pred) {
+				pred->size = key - pred->enc_addr;
+				continue;
+			}
+		}
 		if (stale->flags & KLT_F_LIVE)
 			*replaced = true;
 		klt_store_release(st, stale);
@@ -464,6 +515,8 @@ struct klt_object *klt_store_insert(struct klt_store *st, unsigned long addr,
 
 	if (pred && pred->enc_addr == key) {
 		obj = pred;
+		if (klt_tomb_splits(obj) && klt_obj_end(obj) > end)
+			tail = klt_obj_end(obj);
 		klt_store_reuse(st, obj, size, replaced);
 	} else {
 		if (!st->free_head)
@@ -485,6 +538,8 @@ struct klt_object *klt_store_insert(struct klt_store *st, unsigned long addr,
 		WRITE_ONCE(st->enc_min, key);
 	if (key + size > st->enc_max)
 		WRITE_ONCE(st->enc_max, key + size);
+	if (tail)
+		klt_store_add_tomb(st, end, tail);
 	return obj;
 }
 

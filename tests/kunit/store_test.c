@@ -226,6 +226,73 @@ static void store_sample_by_address(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, klt_store_filter(&ctx->st, keep_sampled, &l4), 0UL);
 }
 
+/* A first-chunk per-CPU tombstone: BASE, 48 bytes, freed. */
+static struct klt_object *kt_pcpu_tomb(struct kunit *test, bool vmalloc_chunk)
+{
+	struct klt_object *t = kt_ins(test, BASE, 48, NULL);
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	t->flags |= KLT_F_PERCPU;
+	t->enc_cache = vmalloc_chunk ? klt_enc(BASE + PAGE_SIZE) : 0;
+	KUNIT_ASSERT_TRUE(test, kt_erase(test, BASE));
+	return t;
+}
+
+static void kt_expect_tomb(struct kunit *test, unsigned long addr, u32 size)
+{
+	struct klt_object *t = kt_lookup(test, addr);
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_EXPECT_EQ(test, klt_obj_addr(t), addr);
+	KUNIT_EXPECT_EQ(test, t->size, size);
+	KUNIT_EXPECT_EQ(test, t->flags & (KLT_F_LIVE | KLT_F_PERCPU),
+			(u16)KLT_F_PERCPU);
+}
+
+/*
+ * A smaller per-CPU allocation in a freed one's place: what it does not
+ * cover stays a tombstone, before and after it (the allocator zeroes
+ * only the new bytes), in the first chunk; a vmalloc'd chunk's goes.
+ */
+static void store_pcpu_tomb_split(struct kunit *test)
+{
+	struct klt_test_ctx *ctx = test->priv;
+	struct klt_object *a;
+	bool replaced;
+
+	kt_pcpu_tomb(test, false);
+	a = kt_ins(test, BASE, 8, &replaced);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_EXPECT_FALSE(test, replaced);
+	KUNIT_EXPECT_EQ(test, a->size, 8U);
+	KUNIT_EXPECT_PTR_EQ(test, kt_lookup(test, BASE + 7), a);
+	kt_expect_tomb(test, BASE + 8, 40);
+	KUNIT_EXPECT_PTR_EQ(test, kt_lookup(test, BASE + 47),
+			    kt_lookup(test, BASE + 8));
+	KUNIT_EXPECT_EQ(test, ctx->st.nr_freed, 1U);
+	KUNIT_EXPECT_EQ(test, ctx->st.nr_live, 1U);
+	kt_erase(test, BASE);
+	kt_erase(test, BASE + 8);
+	klt_store_reclaim(&ctx->st, ULONG_MAX);
+
+	kt_pcpu_tomb(test, false);
+	a = kt_ins(test, BASE + 16, 8, &replaced);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	kt_expect_tomb(test, BASE, 16);
+	KUNIT_EXPECT_PTR_EQ(test, kt_lookup(test, BASE + 16), a);
+	kt_expect_tomb(test, BASE + 24, 24);
+	KUNIT_EXPECT_EQ(test, ctx->st.nr_freed, 2U);
+	kt_erase(test, BASE + 16);
+	klt_store_reclaim(&ctx->st, ULONG_MAX);
+
+	kt_pcpu_tomb(test, true);
+	a = kt_ins(test, BASE + 16, 8, &replaced);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_EXPECT_NULL(test, kt_lookup(test, BASE));
+	KUNIT_EXPECT_NULL(test, kt_lookup(test, BASE + 24));
+	KUNIT_EXPECT_EQ(test, ctx->st.nr_freed, 0U);
+}
+
 static struct kunit_case klt_store_cases[] = {
 	KUNIT_CASE(store_insert_lookup),
 	KUNIT_CASE(store_ordering),
@@ -234,6 +301,7 @@ static struct kunit_case klt_store_cases[] = {
 	KUNIT_CASE(store_reuse_drops_covered),
 	KUNIT_CASE(store_insert_bound),
 	KUNIT_CASE(store_erase_tombstone),
+	KUNIT_CASE(store_pcpu_tomb_split),
 	KUNIT_CASE(store_full),
 	KUNIT_CASE(store_sample_by_address),
 	{}

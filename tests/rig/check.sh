@@ -69,10 +69,9 @@ if [ -f "$KLT_ROOT/tools/kleakctl/Makefile" ]; then
 fi
 
 # Guest scenarios: target -> scenarios. Debian's kernels first, while ours
-# build. "percpu" is not on debian-6.1 yet: the freed holder's child is
-# missed there (kleaktrack.rst, "Accuracy and limits").
+# build.
 matrix="
-debian-6.1:load-unload leaks idle kleakctl tombstones kmemleak-compat lockdown no-debugfs memory-offline unload-names vmalloc scan-service
+debian-6.1:load-unload leaks idle kleakctl tombstones kmemleak-compat lockdown no-debugfs memory-offline unload-names vmalloc percpu scan-service
 debian-6.12:load-unload leaks idle kleakctl tombstones bench-smoke kmemleak-compat lockdown no-debugfs memory-offline unload-names vmalloc percpu scan-service
 debian-6.1-cloud:load-unload leaks idle kleakctl
 debian-6.12-cloud:load-unload leaks idle kleakctl
